@@ -1,0 +1,59 @@
+"""create_app: the FastAPI application, wired explicitly from settings (nothing at import time)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from fhir_server import __version__
+from fhir_server.api.errors import install_error_handlers
+from fhir_server.api.middleware import FhirMiddleware
+from fhir_server.api.routes import instance_level, system, type_level
+from fhir_server.settings import Settings
+from fhir_server.storage.engine import make_engine
+from fhir_server.storage.repository import SqlStorage
+
+FHIR_PREFIX = "/fhir"
+
+
+def create_app(settings: Settings | None = None, *, storage: SqlStorage | None = None) -> FastAPI:
+    """The FHIR server application. Pass ``storage`` to share an engine (tests, tools)."""
+    settings = settings or Settings()
+    owns_storage = storage is None
+    if storage is None:
+        engine = make_engine(
+            settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_overflow
+        )
+        storage = SqlStorage(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_storage:
+            storage.engine.dispose()
+
+    app = FastAPI(
+        title="fhir-server",
+        version=__version__,
+        description="FHIR R4 (4.0.1) server for outpatient clinics",
+        openapi_url=f"{FHIR_PREFIX}/openapi.json",
+        docs_url=f"{FHIR_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.storage = storage
+
+    # Order matters: fixed paths before the {type}/{id} patterns they would otherwise match.
+    for module in (system, type_level, instance_level):
+        app.include_router(module.router, prefix=FHIR_PREFIX)
+
+    install_error_handlers(app)
+    app.add_middleware(
+        FhirMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        default_language=settings.default_language,
+    )
+    return app

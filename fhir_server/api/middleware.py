@@ -1,0 +1,86 @@
+"""Pure ASGI middleware: request id, request body limit, one log line per request."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fhir_server.errors import PayloadTooLarge
+from fhir_server.i18n import pick_language
+from fhir_server.model.json import dumps
+
+log = logging.getLogger("fhir_server.access")
+_SAFE_ID = re.compile(r"[A-Za-z0-9\-_.]{1,64}")
+
+
+class FhirMiddleware:
+    """Gives each request an id (X-Request-ID), caps bodies, and logs status and duration."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, default_language: str) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.default_language = default_language
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        incoming = headers.get("x-request-id", "")
+        request_id = incoming if _SAFE_ID.fullmatch(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+
+        length = headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.max_body_bytes:
+            await self._too_large(send, headers, request_id)
+            return
+
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    # Rendered as a 413 OperationOutcome by the FhirError handler.
+                    raise PayloadTooLarge("body-too-large", limit=self.max_body_bytes)
+            return message
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_with_id)
+        finally:
+            log.info(
+                "%s %s %s %.1fms id=%s",
+                scope["method"], scope["path"], status, (time.perf_counter() - started) * 1000, request_id,
+            )  # fmt: skip
+
+    async def _too_large(self, send: Send, headers: dict[str, Any], request_id: str) -> None:
+        language = pick_language(headers.get("accept-language"), self.default_language)
+        body = dumps(PayloadTooLarge("body-too-large", limit=self.max_body_bytes).outcome(language))
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/fhir+json; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"x-request-id", request_id.encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,1 @@
+"""FHIR REST routes: system, type and instance level."""

@@ -1,0 +1,69 @@
+"""The one command line: fhir-server serve | migrate."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from fhir_server.settings import Settings
+
+
+def _migrate(settings: Settings) -> int:
+    from fhir_server.storage.engine import make_engine
+    from fhir_server.storage.migrate import upgrade
+
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    print(f"database migrated: {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    workers = args.workers or settings.workers
+    uvicorn.run(
+        "fhir_server.api.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        access_log=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=30,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``fhir-server``."""
+    parser = argparse.ArgumentParser(prog="fhir-server", description="FHIR R4 server for outpatient clinics")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the FHIR API (binds 127.0.0.1 unless told otherwise)")
+    serve.add_argument("--host", help="address to bind (default FHIR_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default FHIR_PORT or 8080)")
+    serve.add_argument("--workers", type=int, help="worker processes (default FHIR_WORKERS or 1)")
+    commands.add_parser("migrate", help="create or upgrade the database schema")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``fhir-server`` console script."""
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if args.command == "migrate":
+        return _migrate(settings)
+    if args.command == "serve":
+        return _serve(settings, args)
+    return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""FHIR interactions as plain functions: (context, storage, inputs) -> Result | FhirError."""

@@ -1,0 +1,53 @@
+"""patch: JSON Patch applied to the current version, validated like an update.
+
+https://hl7.org/fhir/R4/http.html#patch
+"""
+
+from __future__ import annotations
+
+from fhir_server.errors import Invalid, NotFound, Unprocessable
+from fhir_server.interactions.context import RequestContext, Result
+from fhir_server.interactions.crud import gone_error, check_if_match, expected_version, stored_result
+from fhir_server.model.json import dumps, loads
+from fhir_server.model.meta import without_server_meta
+from fhir_server.model.patch import PatchFailed, PatchInvalid, apply_json_patch, compile_json_patch
+from fhir_server.model.references import is_valid_id
+from fhir_server.model.validation import parse_json, require_served_type, validate
+from fhir_server.storage.repository import SqlStorage
+from fhir_server.storage.writer import Writer
+
+
+def patch(
+    storage: SqlStorage, ctx: RequestContext, type_name: str, res_id: str, body: bytes, if_match: str | None = None
+) -> Result:
+    """Apply a JSON Patch; 422 when it cannot apply, 400 when the result is not valid FHIR."""
+    require_served_type(type_name)
+    try:
+        operations = compile_json_patch(parse_json(body))
+    except PatchInvalid as exc:
+        raise Invalid("patch-invalid", code="structure", detail=str(exc)) from None
+    expected = expected_version(if_match)
+
+    def work(writer: Writer) -> Result:
+        current = writer.current(type_name, res_id) if is_valid_id(res_id) else None
+        if current is None:
+            raise NotFound("not-found", type=type_name, id=res_id)
+        check_if_match(expected, current, type_name, res_id)
+        if current.deleted or current.content is None:
+            raise gone_error(current)
+        original = loads(current.content)
+        try:
+            patched = apply_json_patch(operations, original)
+        except PatchInvalid as exc:
+            raise Invalid("patch-invalid", code="structure", detail=str(exc)) from None
+        except PatchFailed as exc:
+            raise Unprocessable("patch-failed", code="processing", detail=str(exc)) from None
+        if not isinstance(patched, dict) or patched.get("resourceType") != type_name or patched.get("id") != res_id:
+            raise Invalid("patch-changes-identity", code="invalid")
+        validate(patched)
+        if dumps(without_server_meta(patched)) == dumps(without_server_meta(original)):
+            return stored_result(ctx, current, 200, with_location=True)
+        saved = writer.save(patched, res_id, "PATCH", current)
+        return stored_result(ctx, saved, 200, with_location=True)
+
+    return storage.write(work)

@@ -1,0 +1,1 @@
+"""FHIR data model helpers: parsing, validation, JSON, references, instants (pure, no I/O)."""

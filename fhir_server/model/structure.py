@@ -1,0 +1,202 @@
+"""Checks fhir.resources does not make: JSON types, nulls, empties, required codes, references, XHTML.
+
+fhir.resources coerces ``"active": "yes"`` to ``True`` and accepts ``gender: "H"``; FHIR JSON does
+not. This walker reads the element tables of ``model.elements`` and reports every issue with its
+FHIRPath location.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fhir_server.errors import Issue
+from fhir_server.model.elements import Element, JsonKind, Kind, choice_groups, elements_of
+from fhir_server.model.json import is_integer, is_number
+from fhir_server.model.narrative import UnsafeNarrative, check_xhtml
+from fhir_server.model.r4_types import SERVED_TYPES
+from fhir_server.model.references import RefKind, parse_reference
+
+_JSON_NAMES = {
+    JsonKind.BOOLEAN: "boolean",
+    JsonKind.INTEGER: "integer",
+    JsonKind.NUMBER: "number",
+    JsonKind.STRING: "string",
+}
+
+
+def _json_type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if is_number(value):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _json_kind_ok(kind: JsonKind | None, value: Any) -> bool:
+    if kind is JsonKind.BOOLEAN:
+        return isinstance(value, bool)
+    if kind is JsonKind.INTEGER:
+        return is_integer(value)
+    if kind is JsonKind.NUMBER:
+        return is_number(value)
+    return isinstance(value, str)
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.issues: list[Issue] = []
+        self._contained_ids: list[set[str]] = []
+
+    def add(self, issue_code: str, message: str, path: str, **params: Any) -> None:
+        self.issues.append(Issue(issue_code, message, params, expression=(path,)))
+
+    # Resources -------------------------------------------------------------------------------
+    def resource(self, resource: dict[str, Any], path: str) -> None:
+        type_name = resource.get("resourceType")
+        if not isinstance(type_name, str):
+            self.add("required", "resource-type-missing", path)
+            return
+        if type_name not in SERVED_TYPES:
+            self.add("not-supported", "unknown-type", path, type=type_name)
+            return
+        contained = resource.get("contained")
+        ids = {c["id"] for c in contained if isinstance(c, dict) and isinstance(c.get("id"), str)} if isinstance(contained, list) else set()
+        self._contained_ids.append(ids)
+        self.complex(type_name, resource, path, skip=("resourceType",))
+        self._contained_ids.pop()
+
+    # Complex values --------------------------------------------------------------------------
+    def complex(
+        self,
+        type_name: str,
+        value: dict[str, Any],
+        path: str,
+        *,
+        skip: tuple[str, ...] = (),
+        targets: tuple[str, ...] | None = None,
+    ) -> None:
+        table = elements_of(type_name)
+        for key, item in value.items():
+            if key in skip:
+                continue
+            element = table.get(key)
+            if element is None:
+                self.add("structure", "element-unknown", f"{path}.{key}", element=f"{path}.{key}")
+                continue
+            self.element(element, item, f"{path}.{key}", value)
+        for element in table.values():
+            if element.required and element.name not in value and f"_{element.name}" not in value:
+                self.add("required", "element-required", f"{path}.{element.name}", element=f"{path}.{element.name}")
+        for group, names in choice_groups(type_name).items():
+            present = [n for n in names if n in value]
+            if len(present) > 1:
+                self.add("structure", "choice-multiple", f"{path}.{present[1]}", element=f"{path}.{group}")
+        if type_name == "Reference":
+            self.reference(value, path, targets)
+
+    def element(self, element: Element, value: Any, path: str, parent: dict[str, Any]) -> None:
+        if element.kind is Kind.PRIMITIVE_EXTENSION:
+            self.primitive_extension(element, value, path)
+            return
+        if value is None:
+            self.add("structure", "null-value", path, element=path)
+            return
+        if element.is_list:
+            if not isinstance(value, list):
+                self.add("structure", "json-type", path, element=path, expected="array", actual=_json_type_name(value))
+                return
+            if not value:
+                self.add("structure", "empty-value", path, element=path)
+                return
+            has_ext = f"_{element.name}" in parent
+            for index, item in enumerate(value):
+                if item is None and has_ext and element.kind is Kind.PRIMITIVE:
+                    continue  # the value lives in the matching _element entry
+                self.single(element, item, f"{path}[{index}]")
+            return
+        if isinstance(value, list):
+            self.add("structure", "json-type", path, element=path, expected=self._expected(element), actual="array")
+            return
+        self.single(element, value, path)
+
+    def single(self, element: Element, value: Any, path: str) -> None:
+        if value is None:
+            self.add("structure", "null-value", path, element=path)
+        elif element.kind is Kind.PRIMITIVE:
+            self.primitive(element, value, path)
+        elif not isinstance(value, dict):
+            self.add("structure", "json-type", path, element=path, expected="object", actual=_json_type_name(value))
+        elif not value:
+            self.add("structure", "empty-value", path, element=path)
+        elif element.kind is Kind.RESOURCE:
+            self.resource(value, path)
+        elif element.type_name:
+            self.complex(element.type_name, value, path, targets=element.targets)
+
+    @staticmethod
+    def _expected(element: Element) -> str:
+        if element.kind is Kind.PRIMITIVE and element.json_kind is not None:
+            return _JSON_NAMES[element.json_kind]
+        return "object"
+
+    # Primitives ------------------------------------------------------------------------------
+    def primitive(self, element: Element, value: Any, path: str) -> None:
+        if not _json_kind_ok(element.json_kind, value):
+            self.add("structure", "json-type", path, element=path, expected=self._expected(element), actual=_json_type_name(value))
+            return
+        if isinstance(value, str):
+            if not value.strip():
+                self.add("value", "empty-value", path, element=path)
+                return
+            if element.codes is not None and value not in element.codes:
+                allowed = ", ".join(sorted(element.codes)) if len(element.codes) <= 12 else f"{len(element.codes)} codes"
+                self.add("code-invalid", "code-not-allowed", path, code=value, element=path, allowed=allowed)
+            if element.primitive == "xhtml":
+                try:
+                    check_xhtml(value)
+                except UnsafeNarrative as exc:
+                    self.add("security", "narrative-unsafe", path, detail=str(exc))
+
+    def primitive_extension(self, element: Element, value: Any, path: str) -> None:
+        items = value if element.is_list and isinstance(value, list) else [value]
+        for index, item in enumerate(items):
+            item_path = f"{path}[{index}]" if element.is_list else path
+            if item is None and element.is_list:
+                continue
+            if not isinstance(item, dict) or not item:
+                self.add("structure", "json-type", item_path, element=item_path, expected="object", actual=_json_type_name(item))
+                continue
+            self.complex("Element", item, item_path)
+
+    # References ------------------------------------------------------------------------------
+    def reference(self, value: dict[str, Any], path: str, targets: tuple[str, ...] | None) -> None:
+        text = value.get("reference")
+        if not isinstance(text, str) or not text:
+            return
+        ref_path = f"{path}.reference"
+        ref = parse_reference(text)
+        if ref is None:
+            self.add("value", "reference-invalid", ref_path, element=ref_path, reference=text)
+            return
+        if ref.kind is RefKind.CONDITIONAL:
+            self.add("value", "reference-local", ref_path, element=ref_path, reference=text)
+            return
+        if ref.kind is RefKind.CONTAINED:
+            if ref.id and self._contained_ids and ref.id not in self._contained_ids[-1]:
+                self.add("value", "contained-missing", ref_path, element=ref_path, ref=ref.id)
+            return
+        if ref.type and targets and "Resource" not in targets and ref.type not in targets:
+            self.add("value", "reference-target", ref_path, element=ref_path, target=ref.type, allowed=", ".join(targets))
+
+
+def structure_issues(resource: dict[str, Any]) -> list[Issue]:
+    """Every issue the walker finds in a resource (empty when it is well formed)."""
+    walker = _Walker()
+    walker.resource(resource, str(resource.get("resourceType", "Resource")))
+    return walker.issues

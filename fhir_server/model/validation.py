@@ -1,0 +1,91 @@
+"""Parse and validate a resource body: JSON, resourceType, structure, required codes, references."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fhir_server.errors import Invalid, Issue, NotFound
+from fhir_server.model.json import JsonError, loads
+from fhir_server.model.r4_types import R4_ONLY_TYPES, SERVED_TYPES
+from fhir_server.model.resources import pydantic_errors
+from fhir_server.model.structure import structure_issues
+
+# pydantic error type -> (FHIR issue code, message id)
+_PYDANTIC_CODES = {
+    "missing": ("required", "element-required"),
+    "model_field_validation.missing": ("required", "element-required"),
+    "extra_forbidden": ("structure", "element-unknown"),
+}
+
+
+def require_served_type(type_name: str) -> None:
+    """Raise 404 unless the server serves this resource type."""
+    if type_name in SERVED_TYPES:
+        return
+    if type_name in R4_ONLY_TYPES:
+        raise NotFound("type-not-served", type=type_name)
+    raise NotFound("unknown-type", type=type_name)
+
+
+def parse_json(body: bytes) -> Any:
+    """Parse a JSON request body (400 when it is not JSON)."""
+    if not body.strip():
+        raise Invalid("body-required", code="required")
+    try:
+        return loads(body)
+    except JsonError as exc:
+        raise Invalid("json-invalid", code="structure", detail=str(exc)) from None
+
+
+def parse_resource(body: bytes) -> dict[str, Any]:
+    """Parse a body that must be one resource; its type is checked by ``validate``."""
+    value = parse_json(body)
+    if not isinstance(value, dict):
+        raise Invalid("json-not-object", code="structure")
+    if not isinstance(value.get("resourceType"), str):
+        raise Invalid("resource-type-missing", code="required", expression=["resourceType"])
+    return value
+
+
+def _location(type_name: str, loc: tuple[Any, ...]) -> str:
+    path = type_name
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+            continue
+        name = str(part)
+        if name.endswith("__ext"):
+            name = "_" + name[: -len("__ext")]
+        elif name.endswith("_fhir"):
+            name = name[: -len("_fhir")]
+        path += f".{name}"
+    return path
+
+
+def _pydantic_issue(type_name: str, error: dict[str, Any]) -> Issue:
+    path = _location(type_name, tuple(error.get("loc", ())))
+    code, message = _PYDANTIC_CODES.get(str(error.get("type")), ("value", "element-invalid"))
+    return Issue(
+        code,
+        message,
+        {"element": path, "detail": error.get("msg", "")},
+        expression=(path,),
+        diagnostics=f"{path}: {error.get('msg', '')}",
+    )
+
+
+def validate(resource: dict[str, Any]) -> None:
+    """Raise Invalid (400) with every issue found, or return when the resource is valid R4."""
+    type_name = resource["resourceType"]
+    if type_name not in SERVED_TYPES:
+        raise Invalid(
+            "type-not-served" if type_name in R4_ONLY_TYPES else "unknown-type",
+            code="not-supported",
+            expression=["resourceType"],
+            type=type_name,
+        )
+    issues = structure_issues(resource)
+    if not issues:
+        issues = [_pydantic_issue(type_name, e) for e in pydantic_errors(resource)]
+    if issues:
+        raise Invalid(issues=issues)

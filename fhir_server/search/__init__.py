@@ -1,0 +1,1 @@
+"""Search semantics: parameter registry and query parsing (no SQL, no HTTP)."""

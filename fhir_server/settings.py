@@ -1,0 +1,73 @@
+"""Server settings, read from ``FHIR_*`` environment variables (and an optional ``.env``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path("data") / "fhir.sqlite3"
+
+
+class Settings(BaseSettings):
+    """Every knob of the server; built by the caller, never at import time."""
+
+    model_config = SettingsConfigDict(env_prefix="FHIR_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_SQLITE_PATH}",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8080/fhir",
+        description="Public base URL of the FHIR endpoint, used in Location headers and bundles",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `fhir-server serve` binds")
+    port: int = Field(default=8080, description="Port `fhir-server serve` binds")
+    workers: int = Field(default=1, ge=1, description="Worker processes for `fhir-server serve`")
+    default_language: Literal["es", "en"] = Field(
+        default="es", description="Language of messages when Accept-Language names neither es nor en"
+    )
+    timezone: str = Field(
+        default="America/Guayaquil",
+        description="Clinic time zone: reads dates without offset and drives scheduling",
+    )
+    max_body_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1024, description="Largest request body accepted (413 above)"
+    )
+    default_page_size: int = Field(default=20, ge=1, description="_count when a search gives none")
+    max_page_size: int = Field(default=1000, ge=1, description="Largest _count honoured")
+    db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connections per worker")
+    db_pool_overflow: int = Field(default=10, ge=0, description="Extra PostgreSQL connections")
+    log_level: str = Field(default="info", description="Log level of the server")
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg_driver(cls, value: str) -> str:
+        # Plain postgresql:// URLs would select psycopg2, which is not installed.
+        for prefix in ("postgresql://", "postgres://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The clinic time zone."""
+        return ZoneInfo(self.timezone)

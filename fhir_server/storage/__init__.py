@@ -1,0 +1,1 @@
+"""Persistence on SQLite or PostgreSQL through SQLAlchemy Core (never the web framework)."""

@@ -1,0 +1,183 @@
+"""SqlStorage: reads, history, search, and write transactions with bounded retries."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, and_, exists, func, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import aliased
+
+from fhir_server.errors import Conflict, Unavailable
+from fhir_server.search.query import SearchQuery
+from fhir_server.storage.engine import WRITE_OPTION
+from fhir_server.storage.records import Page, Stored
+from fhir_server.storage.schema import resource, resource_version
+from fhir_server.storage.sql_search import CURRENT_COLUMNS, build_count, build_page
+from fhir_server.storage.writer import Writer, row_to_stored
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+_RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization, deadlock, lock not available
+_MAX_ATTEMPTS = 6
+
+_VERSION_COLUMNS = (
+    resource_version.c.seq,
+    resource_version.c.resource_pk,
+    resource_version.c.res_type,
+    resource_version.c.res_id,
+    resource_version.c.version,
+    resource_version.c.last_updated,
+    resource_version.c.deleted,
+    resource_version.c.content,
+    resource_version.c.method,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryQuery:
+    type: str | None = None
+    id: str | None = None
+    since: int | None = None
+    at: tuple[int, int] | None = None
+    count: int = 20
+    before_seq: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    rows: list[Stored]
+    next_seq: int | None
+    total: int | None
+
+
+def _version_to_stored(row: Any) -> Stored:
+    return Stored(
+        row.resource_pk, row.res_type, row.res_id, row.version, row.last_updated, row.deleted,
+        row.content, row.method,
+    )  # fmt: skip
+
+
+def _is_retryable(exc: DBAPIError) -> bool:
+    state = getattr(exc.orig, "sqlstate", None)
+    if state in _RETRYABLE_SQLSTATES:
+        return True
+    return "database is locked" in str(exc.orig)
+
+
+class SqlStorage:
+    """The storage of resources on one engine (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # Reads -----------------------------------------------------------------------------------
+    def read(self, type_name: str, res_id: str) -> Stored | None:
+        """The current version (or tombstone) of a resource."""
+        stmt = select(*CURRENT_COLUMNS).where(
+            resource.c.res_type == type_name, resource.c.res_id == res_id
+        )
+        row = self._read(lambda connection: connection.execute(stmt).first())
+        return row_to_stored(row) if row is not None else None
+
+    def vread(self, type_name: str, res_id: str, version: int) -> Stored | None:
+        """One version of a resource, current or historical."""
+        stmt = select(*_VERSION_COLUMNS).where(
+            resource_version.c.res_type == type_name,
+            resource_version.c.res_id == res_id,
+            resource_version.c.version == version,
+        )
+        row = self._read(lambda connection: connection.execute(stmt).first())
+        return _version_to_stored(row) if row is not None else None
+
+    def search(self, query: SearchQuery) -> Page:
+        """One page of current resources matching the query."""
+
+        def run(connection: Connection) -> Page:
+            rows = [row_to_stored(r) for r in connection.execute(build_page(query))]
+            has_more = len(rows) > query.count
+            total = None
+            if query.total == "accurate":
+                total = int(connection.execute(build_count(query)).scalar_one())
+            elif not has_more and query.offset == 0:
+                total = len(rows)
+            return Page(rows[: query.count], has_more, total)
+
+        return self._read(run)
+
+    def history(self, query: HistoryQuery) -> HistoryPage:
+        """Versions newest first, filtered by type/id, _since and _at, paged by sequence."""
+        version = resource_version
+        stmt = select(*_VERSION_COLUMNS)
+        conditions = []
+        if query.type is not None:
+            conditions.append(version.c.res_type == query.type)
+        if query.id is not None:
+            conditions.append(version.c.res_id == query.id)
+        if query.since is not None:
+            conditions.append(version.c.last_updated >= query.since)
+        if query.at is not None:
+            at_low, at_high = query.at
+            later = aliased(resource_version)
+            conditions.append(version.c.last_updated < at_high)
+            conditions.append(
+                ~exists().where(
+                    later.c.resource_pk == version.c.resource_pk,
+                    later.c.version > version.c.version,
+                    later.c.last_updated <= at_low,
+                )
+            )
+        count_stmt = select(func.count()).select_from(version).where(and_(True, *conditions))
+        if query.before_seq is not None:
+            conditions.append(version.c.seq < query.before_seq)
+        stmt = stmt.where(and_(True, *conditions)).order_by(version.c.seq.desc()).limit(query.count + 1)
+        def run(connection: Connection) -> tuple[list[Any], int | None]:
+            rows = list(connection.execute(stmt))
+            total = None
+            if query.id is not None:
+                total = int(connection.execute(count_stmt).scalar_one())
+            return rows, total
+
+        rows, total = self._read(run)
+        more = len(rows) > query.count
+        rows = rows[: query.count]
+        next_seq = rows[-1].seq if more and rows else None
+        return HistoryPage([_version_to_stored(r) for r in rows], next_seq, total)
+
+    def _read(self, work: Callable[[Connection], T]) -> T:
+        try:
+            with self.engine.connect() as connection:
+                return work(connection)
+        except OperationalError as exc:
+            raise Unavailable("busy") from exc
+
+    # Writes ----------------------------------------------------------------------------------
+    def write(self, work: Callable[[Writer], T]) -> T:
+        """Run ``work`` in one transaction; retry serialisation failures a bounded number of times."""
+        delay = 0.005
+        for attempt in range(1, _MAX_ATTEMPTS + 1):
+            try:
+                with self.engine.connect() as connection:
+                    connection = connection.execution_options(**{WRITE_OPTION: True})
+                    with connection.begin():
+                        return work(Writer(connection))
+            except IntegrityError as exc:
+                # A concurrent writer created the same row; the retry sees it.
+                if attempt == _MAX_ATTEMPTS:
+                    raise Conflict("busy", code="conflict") from exc
+            except DBAPIError as exc:
+                if exc.connection_invalidated or not _is_retryable(exc):
+                    if isinstance(exc, OperationalError):
+                        raise Unavailable("busy") from exc
+                    raise
+                if attempt == _MAX_ATTEMPTS:
+                    raise Unavailable("busy") from exc
+            log.info("write retry %d after a concurrent conflict", attempt)
+            time.sleep(delay)
+            delay *= 2
+        raise Unavailable("busy")  # pragma: no cover - the loop returns or raises

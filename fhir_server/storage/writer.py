@@ -1,0 +1,106 @@
+"""Writes inside one database transaction: row locks, versions, tombstones, advisory locks."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, text, update
+
+from fhir_server.model.instants import now_us
+from fhir_server.model.json import dumps
+from fhir_server.model.meta import stamp
+from fhir_server.search.query import SearchQuery
+from fhir_server.storage.records import Page, Stored
+from fhir_server.storage.schema import resource, resource_version
+from fhir_server.storage.sql_search import CURRENT_COLUMNS, build_count, build_page
+
+def row_to_stored(row: Any) -> Stored:
+    """A Stored record from a current-table row."""
+    return Stored(row.pk, row.res_type, row.res_id, row.version, row.last_updated, row.deleted, row.content)
+
+
+class Writer:
+    """One write transaction. Every method runs on the same connection and commits together."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.postgres = connection.dialect.name == "postgresql"
+
+    def current(self, type_name: str, res_id: str) -> Stored | None:
+        """The current row, locked until commit (FOR UPDATE on PostgreSQL; SQLite is serialised)."""
+        stmt = select(*CURRENT_COLUMNS).where(
+            resource.c.res_type == type_name, resource.c.res_id == res_id
+        )
+        if self.postgres:
+            stmt = stmt.with_for_update()
+        row = self.connection.execute(stmt).first()
+        return row_to_stored(row) if row is not None else None
+
+    def lock(self, key: str) -> None:
+        """Serialise writers on a key until commit (advisory lock; SQLite already has one writer)."""
+        if self.postgres:
+            digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+            self.connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": digest})
+
+    def search(self, query: SearchQuery) -> Page:
+        """Search inside this transaction (sees its own writes)."""
+        rows = [row_to_stored(r) for r in self.connection.execute(build_page(query))]
+        has_more = len(rows) > query.count
+        total = None
+        if query.total == "accurate":
+            total = int(self.connection.execute(build_count(query)).scalar_one())
+        return Page(rows[: query.count], has_more, total)
+
+    def _next_instant(self, previous: Stored | None) -> int:
+        instant = now_us()
+        if previous is not None and instant <= previous.last_updated:
+            instant = previous.last_updated + 1
+        return instant
+
+    def save(self, resource_json: dict[str, Any], res_id: str, method: str, previous: Stored | None) -> Stored:
+        """Write a new version (1 when there is no previous row) and return it."""
+        type_name = resource_json["resourceType"]
+        version = previous.version + 1 if previous is not None else 1
+        instant = self._next_instant(previous)
+        content = dumps(stamp(resource_json, res_id, version, instant))
+        values = {"version": version, "last_updated": instant, "deleted": False, "content": content}
+        if previous is None:
+            pk = self.connection.execute(
+                insert(resource)
+                .values(res_type=type_name, res_id=res_id, **values)
+                .returning(resource.c.pk)
+            ).scalar_one()
+        else:
+            pk = previous.pk
+            self.connection.execute(update(resource).where(resource.c.pk == pk).values(**values))
+        saved = Stored(pk, type_name, res_id, version, instant, False, content, method)
+        self._append_version(saved)
+        return saved
+
+    def delete(self, previous: Stored) -> Stored:
+        """Write a tombstone version: reads answer 410, history keeps it, a PUT revives it."""
+        version = previous.version + 1
+        instant = self._next_instant(previous)
+        self.connection.execute(
+            update(resource)
+            .where(resource.c.pk == previous.pk)
+            .values(version=version, last_updated=instant, deleted=True, content=None)
+        )
+        tombstone = Stored(previous.pk, previous.type, previous.id, version, instant, True, None, "DELETE")
+        self._append_version(tombstone)
+        return tombstone
+
+    def _append_version(self, stored: Stored) -> None:
+        self.connection.execute(
+            insert(resource_version).values(
+                resource_pk=stored.pk,
+                res_type=stored.type,
+                res_id=stored.id,
+                version=stored.version,
+                last_updated=stored.last_updated,
+                method=stored.method,
+                deleted=stored.deleted,
+                content=stored.content,
+            )
+        )
