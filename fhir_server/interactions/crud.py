@@ -12,8 +12,8 @@ from fhir_server.errors import Gone, Invalid, Issue, NotFound, PreconditionFaile
 from fhir_server.interactions.context import RequestContext, Result
 from fhir_server.interactions.criteria import lock_key, parse_criteria
 from fhir_server.model.instants import http_date, parse_etag, weak_etag
-from fhir_server.model.json import dumps, loads
-from fhir_server.model.meta import without_server_meta
+from fhir_server.model.json import loads
+from fhir_server.model.meta import same_content
 from fhir_server.model.references import is_valid_id
 from fhir_server.model.validation import parse_resource, require_served_type, validate
 from fhir_server.storage.records import Stored
@@ -134,8 +134,7 @@ def _put(writer: Writer, ctx: RequestContext, resource: dict[str, Any], res_id: 
     current = writer.current(type_name, res_id)
     check_if_match(expected, current, type_name, res_id)
     if current is not None and not current.deleted and current.content is not None:
-        unchanged = dumps(without_server_meta(loads(current.content))) == dumps(without_server_meta(resource))
-        if unchanged:
+        if same_content(loads(current.content), resource):
             return stored_result(ctx, current, 200, with_location=True)
     saved = writer.save(resource, res_id, "PUT", current)
     created = current is None or current.deleted

@@ -8,8 +8,8 @@ from __future__ import annotations
 from fhir_server.errors import Invalid, NotFound, Unprocessable
 from fhir_server.interactions.context import RequestContext, Result
 from fhir_server.interactions.crud import gone_error, check_if_match, expected_version, stored_result
-from fhir_server.model.json import dumps, loads
-from fhir_server.model.meta import without_server_meta
+from fhir_server.model.json import loads
+from fhir_server.model.meta import same_content
 from fhir_server.model.patch import PatchFailed, PatchInvalid, apply_json_patch, compile_json_patch
 from fhir_server.model.references import is_valid_id
 from fhir_server.model.validation import parse_json, require_served_type, validate
@@ -45,7 +45,7 @@ def patch(
         if not isinstance(patched, dict) or patched.get("resourceType") != type_name or patched.get("id") != res_id:
             raise Invalid("patch-changes-identity", code="invalid")
         validate(patched)
-        if dumps(without_server_meta(patched)) == dumps(without_server_meta(original)):
+        if same_content(patched, original):
             return stored_result(ctx, current, 200, with_location=True)
         saved = writer.save(patched, res_id, "PATCH", current)
         return stored_result(ctx, saved, 200, with_location=True)

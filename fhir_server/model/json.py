@@ -62,9 +62,11 @@ def _exact(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def dumps(value: Any, *, pretty: bool = False) -> bytes:
+def dumps(value: Any, *, pretty: bool = False, sort_keys: bool = False) -> bytes:
     """Serialise compactly (or indented), writing Decimals with their own digits."""
     option = orjson.OPT_PASSTHROUGH_SUBCLASS | (orjson.OPT_INDENT_2 if pretty else 0)
+    if sort_keys:
+        option |= orjson.OPT_SORT_KEYS
     return orjson.dumps(value, default=_exact, option=option)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fhir_server.model.instants import fhir_instant
+from fhir_server.model.json import dumps
 
 _SERVER_META = ("versionId", "lastUpdated")
 
@@ -23,10 +24,14 @@ def stamp(resource: dict[str, Any], res_id: str, version: int, last_updated_us: 
     return stamped
 
 
-def without_server_meta(resource: dict[str, Any]) -> dict[str, Any]:
-    """The resource minus versionId/lastUpdated, to tell whether an update changes anything."""
+def _without_server_meta(resource: dict[str, Any]) -> dict[str, Any]:
     meta = {k: v for k, v in (resource.get("meta") or {}).items() if k not in _SERVER_META}
     copy = {k: v for k, v in resource.items() if k != "meta"}
     if meta:
         copy["meta"] = meta
     return copy
+
+
+def same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """True when two versions differ only in versionId/lastUpdated or key order."""
+    return dumps(_without_server_meta(a), sort_keys=True) == dumps(_without_server_meta(b), sort_keys=True)
