@@ -25,6 +25,18 @@ def _migrate(settings: Settings) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from fhir_server.storage.engine import make_engine
+    from fhir_server.storage.migrate import is_current
+
+    engine = make_engine(settings.database_url)
+    try:
+        current = is_current(engine)
+    finally:
+        engine.dispose()
+    if not current:
+        print("the database schema is not current: run `fhir-server migrate` first", file=sys.stderr)
+        return 1
+
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.workers
@@ -57,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``fhir-server`` console script."""
     args = build_parser().parse_args(argv)
     settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     if args.command == "migrate":
         return _migrate(settings)
     if args.command == "serve":

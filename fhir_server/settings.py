@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, description="Port `fhir-server serve` binds")
     workers: int = Field(default=1, ge=1, description="Worker processes for `fhir-server serve`")
     default_language: Literal["es", "en"] = Field(
-        default="es", description="Language of messages when Accept-Language names neither es nor en"
+        default="es",
+        description="Language of messages when Accept-Language names neither es nor en",
     )
     timezone: str = Field(
         default="America/Guayaquil",

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from fhir_server.api.app import create_app
 from fhir_server.settings import Settings
-from fhir_server.storage.engine import make_engine
+from fhir_server.storage.engine import make_engine, make_read_engine
 from fhir_server.storage.migrate import upgrade
 from fhir_server.storage.repository import SqlStorage
 from fhir_server.storage.schema import metadata
@@ -32,7 +32,10 @@ POSTGRES_ADMIN_URL = os.environ.get(
 def spec_dir() -> Path:
     """The official R4 definitions, used only by tests to check the product's own tables."""
     candidates = [os.environ.get("FHIR_R4_SPEC_DIR", "")]
-    candidates += [str(Path(__file__).resolve().parents[2] / "shared" / "spec" / "r4"), "/work/shared/spec/r4"]
+    candidates += [
+        str(Path(__file__).resolve().parents[2] / "shared" / "spec" / "r4"),
+        "/work/shared/spec/r4",
+    ]
     for candidate in candidates:
         if candidate and (Path(candidate) / "search-parameters.json").exists():
             return Path(candidate)
@@ -60,7 +63,7 @@ def _postgres_database() -> Iterator[str]:
             pytest.fail(message)
         pytest.skip(message)
     try:
-        yield sa.make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        yield (sa.make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False))
     finally:
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -83,17 +86,29 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def read_engine(engine: sa.Engine) -> Iterator[sa.Engine]:
+    read = make_read_engine(engine, pool_size=20, max_overflow=20)
+    yield read
+    if read is not engine:
+        read.dispose()
+
+
 @pytest.fixture
-def storage(engine: sa.Engine) -> SqlStorage:
+def storage(engine: sa.Engine, read_engine: sa.Engine) -> SqlStorage:
     """A migrated, empty database."""
     with engine.begin() as connection:
         for table in reversed(metadata.sorted_tables):
             connection.execute(table.delete())
-    return SqlStorage(engine)
+    return SqlStorage(engine, read_engine)
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {"database_url": database_url, "base_url": BASE_URL, "default_language": "es"}
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "base_url": BASE_URL,
+        "default_language": "es",
+    }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 

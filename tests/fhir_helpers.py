@@ -23,7 +23,12 @@ def observation(**fields: Any) -> dict[str, Any]:
         "resourceType": "Observation",
         "status": "final",
         "code": {"coding": [{"system": "http://loinc.org", "code": "8310-5"}]},
-        "valueQuantity": {"value": 36.5, "unit": "Cel", "system": "http://unitsofmeasure.org", "code": "Cel"},
+        "valueQuantity": {
+            "value": 36.5,
+            "unit": "Cel",
+            "system": "http://unitsofmeasure.org",
+            "code": "Cel",
+        },
     }
     base.update(fields)
     return base

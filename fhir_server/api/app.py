@@ -24,7 +24,9 @@ def create_app(settings: Settings | None = None, *, storage: SqlStorage | None =
     owns_storage = storage is None
     if storage is None:
         engine = make_engine(
-            settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_overflow
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_pool_overflow,
         )
         storage = SqlStorage(engine)
 
@@ -33,6 +35,7 @@ def create_app(settings: Settings | None = None, *, storage: SqlStorage | None =
         yield
         if owns_storage:
             storage.engine.dispose()
+            storage.read_engine.dispose()
 
     app = FastAPI(
         title="fhir-server",

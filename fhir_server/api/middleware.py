@@ -58,7 +58,10 @@ class FhirMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
         try:
@@ -66,8 +69,12 @@ class FhirMiddleware:
         finally:
             log.info(
                 "%s %s %s %.1fms id=%s",
-                scope["method"], scope["path"], status, (time.perf_counter() - started) * 1000, request_id,
-            )  # fmt: skip
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
+                request_id,
+            )
 
     async def _too_large(self, send: Send, headers: dict[str, Any], request_id: str) -> None:
         language = pick_language(headers.get("accept-language"), self.default_language)

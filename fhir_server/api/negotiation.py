@@ -11,8 +11,13 @@ from fhir_server.errors import NotAcceptable, UnsupportedMediaType
 FHIR_JSON = "application/fhir+json"
 JSON_PATCH = "application/json-patch+json"
 _JSON_TYPES = {FHIR_JSON, "application/json", "application/json+fhir", "text/json"}
-_FORMAT_ALIASES = {"json": FHIR_JSON, "application/json": "application/json", "text/json": FHIR_JSON,
-                   FHIR_JSON: FHIR_JSON, "application/json+fhir": FHIR_JSON}  # fmt: skip
+_FORMAT_ALIASES = {
+    "json": FHIR_JSON,
+    "application/json": "application/json",
+    "text/json": FHIR_JSON,
+    FHIR_JSON: FHIR_JSON,
+    "application/json+fhir": FHIR_JSON,
+}
 
 
 def _media_types(header: str) -> list[tuple[str, float]]:

@@ -16,8 +16,13 @@ from fhir_server.model.json import dumps, loads
 from fhir_server.model.summary import select_elements, summarize
 
 
-def render_json(request: Request, body: bytes | dict[str, Any], status: int = 200,
-                headers: dict[str, str] | None = None, media_type: str | None = None) -> Response:  # fmt: skip
+def render_json(
+    request: Request,
+    body: bytes | dict[str, Any],
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    media_type: str | None = None,
+) -> Response:
     """A FHIR JSON response; stored bytes pass through untouched unless _pretty asks otherwise."""
     if isinstance(body, bytes):
         content = dumps(loads(body), pretty=True) if wants_pretty(request) else body
@@ -66,7 +71,9 @@ def write_response(request: Request, result: Result, message: str) -> Response:
         return Response(status_code=result.status, headers=headers)
     if prefer == "OperationOutcome" or result.body is None:
         names = _names(result)
-        outcome = operation_outcome([Issue("informational", message, names, "information")], language_of(request))
+        outcome = operation_outcome(
+            [Issue("informational", message, names, "information")], language_of(request)
+        )
         return render_json(request, outcome, result.status, headers, media)
     return render_json(request, result.body, result.status, headers, media)
 
@@ -86,4 +93,6 @@ def outcome_response(request: Request, result: Result) -> Response:
     if result.body is not None:
         return render_json(request, result.body, result.status, headers, media)
     issues = [result.info] if result.info is not None else []
-    return render_json(request, operation_outcome(issues, language_of(request)), result.status, headers, media)
+    return render_json(
+        request, operation_outcome(issues, language_of(request)), result.status, headers, media
+    )

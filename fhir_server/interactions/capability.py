@@ -14,12 +14,24 @@ from fhir_server.model.r4_types import SERVED_TYPES
 from fhir_server.model.resources import R4_VERSION
 
 TYPE_INTERACTIONS = (
-    "read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create",
+    "read",
+    "vread",
+    "update",
+    "patch",
+    "delete",
+    "history-instance",
+    "history-type",
+    "create",
     "search-type",
-)  # fmt: skip
+)
 SYSTEM_INTERACTIONS = ("history-system", "search-system")
 COMMON_SEARCH_PARAMETERS = (
-    ("_id", "token", "http://hl7.org/fhir/SearchParameter/Resource-id", "Logical id of the resource"),
+    (
+        "_id",
+        "token",
+        "http://hl7.org/fhir/SearchParameter/Resource-id",
+        "Logical id of the resource",
+    ),
     (
         "_lastUpdated",
         "date",

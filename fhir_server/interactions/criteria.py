@@ -15,9 +15,7 @@ def parse_criteria(ctx: RequestContext, type_name: str, criteria: str | list[tup
     pairs = [(name, value) for name, value in pairs if name not in ("_format", "_pretty")]
     if not pairs:
         raise Invalid("criteria-required", code="required")
-    query = parse_query(
-        type_name, pairs, zone=ctx.zone, default_count=2, max_count=2, strict=True
-    )
+    query = parse_query(type_name, pairs, zone=ctx.zone, default_count=2, max_count=2, strict=True)
     if not query.clauses:
         raise Invalid("criteria-required", code="required")
     query.count, query.offset, query.sort, query.total = 2, 0, [], "none"

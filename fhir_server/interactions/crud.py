@@ -26,7 +26,9 @@ def location(ctx: RequestContext, stored: Stored) -> str:
     return f"{ctx.base_url}/{stored.type}/{stored.id}/_history/{stored.version}"
 
 
-def stored_result(ctx: RequestContext, stored: Stored, status: int = 200, *, with_location: bool = False) -> Result:
+def stored_result(
+    ctx: RequestContext, stored: Stored, status: int = 200, *, with_location: bool = False
+) -> Result:
     """A Result carrying a stored version and its ETag / Last-Modified (and Location)."""
     return Result(
         status,
@@ -43,7 +45,10 @@ def gone_error(stored: Stored) -> Gone:
         type=stored.type,
         id=stored.id,
         version=stored.version,
-        headers={"ETag": weak_etag(stored.version), "Last-Modified": http_date(stored.last_updated)},
+        headers={
+            "ETag": weak_etag(stored.version),
+            "Last-Modified": http_date(stored.last_updated),
+        },
     )
 
 
@@ -61,7 +66,7 @@ def check_if_match(expected: int | None, current: Stored | None, type_name: str,
     """412 unless the current version is the one If-Match names (checked under the row lock)."""
     if expected is None:
         return
-    if current is None or current.deleted and expected != current.version:
+    if current is None or (current.deleted and expected != current.version):
         raise PreconditionFailed("if-match-on-missing", type=type_name, id=res_id)
     if current.version != expected:
         raise PreconditionFailed("version-conflict", expected=expected, current=current.version)
@@ -108,7 +113,11 @@ def _body_resource(type_name: str, body: bytes) -> dict[str, Any]:
 
 
 def create(
-    storage: SqlStorage, ctx: RequestContext, type_name: str, body: bytes, if_none_exist: str | None = None
+    storage: SqlStorage,
+    ctx: RequestContext,
+    type_name: str,
+    body: bytes,
+    if_none_exist: str | None = None,
 ) -> Result:
     """Create with a server-assigned id; with If-None-Exist, return the match instead (200)."""
     require_served_type(type_name)
@@ -120,7 +129,9 @@ def create(
             writer.lock(lock_key(type_name, criteria))
             matches = writer.search(criteria).rows
             if len(matches) > 1:
-                raise PreconditionFailed("multiple-matches", code="multiple-matches", count=len(matches), type=type_name)
+                raise PreconditionFailed(
+                    "multiple-matches", code="multiple-matches", count=len(matches), type=type_name
+                )
             if matches:
                 return stored_result(ctx, matches[0], 200, with_location=True)
         saved = writer.save(resource, str(uuid.uuid4()), "POST", None)
@@ -129,20 +140,27 @@ def create(
     return storage.write(work)
 
 
-def _put(writer: Writer, ctx: RequestContext, resource: dict[str, Any], res_id: str, expected: int | None) -> Result:
+def _put(
+    writer: Writer, ctx: RequestContext, resource: dict[str, Any], res_id: str, expected: int | None
+) -> Result:
     type_name = resource["resourceType"]
     current = writer.current(type_name, res_id)
     check_if_match(expected, current, type_name, res_id)
-    if current is not None and not current.deleted and current.content is not None:
-        if same_content(loads(current.content), resource):
-            return stored_result(ctx, current, 200, with_location=True)
+    live = current is not None and not current.deleted and current.content is not None
+    if live and current is not None and same_content(loads(current.content or b"{}"), resource):
+        return stored_result(ctx, current, 200, with_location=True)
     saved = writer.save(resource, res_id, "PUT", current)
     created = current is None or current.deleted
     return stored_result(ctx, saved, 201 if created else 200, with_location=True)
 
 
 def update(
-    storage: SqlStorage, ctx: RequestContext, type_name: str, res_id: str, body: bytes, if_match: str | None = None
+    storage: SqlStorage,
+    ctx: RequestContext,
+    type_name: str,
+    res_id: str,
+    body: bytes,
+    if_match: str | None = None,
 ) -> Result:
     """Update (or create with the client's id); If-Match makes it version-aware (412 when stale)."""
     require_served_type(type_name)
@@ -159,7 +177,12 @@ def update(
 
 
 def conditional_update(
-    storage: SqlStorage, ctx: RequestContext, type_name: str, criteria_text: str, body: bytes, if_match: str | None = None
+    storage: SqlStorage,
+    ctx: RequestContext,
+    type_name: str,
+    criteria_text: str,
+    body: bytes,
+    if_match: str | None = None,
 ) -> Result:
     """PUT Type?criteria: create when nothing matches, update the one match, 412 on several."""
     require_served_type(type_name)
@@ -172,11 +195,18 @@ def conditional_update(
         writer.lock(lock_key(type_name, criteria))
         matches = writer.search(criteria).rows
         if len(matches) > 1:
-            raise PreconditionFailed("multiple-matches", code="multiple-matches", count=len(matches), type=type_name)
+            raise PreconditionFailed(
+                "multiple-matches", code="multiple-matches", count=len(matches), type=type_name
+            )
         if matches:
             match_id = matches[0].id
             if body_id is not None and body_id != match_id:
-                raise Invalid("conditional-id-mismatch", expression=[f"{type_name}.id"], body_id=body_id, match_id=match_id)
+                raise Invalid(
+                    "conditional-id-mismatch",
+                    expression=[f"{type_name}.id"],
+                    body_id=body_id,
+                    match_id=match_id,
+                )
             return _put(writer, ctx, resource, match_id, expected)
         new_id = body_id if isinstance(body_id, str) else str(uuid.uuid4())
         return _put(writer, ctx, resource, new_id, expected)
@@ -187,12 +217,26 @@ def conditional_update(
 def _delete_one(writer: Writer, current: Stored) -> Result:
     names = {"type": current.type, "id": current.id}
     if current.deleted:
-        return Result(200, version=current.version, info=Issue("informational", "delete-nothing", names, "information"))
+        return Result(
+            200,
+            version=current.version,
+            info=Issue("informational", "delete-nothing", names, "information"),
+        )
     tombstone = writer.delete(current)
-    return Result(200, version=tombstone.version, info=Issue("informational", "deleted-ok", names, "information"))
+    return Result(
+        200,
+        version=tombstone.version,
+        info=Issue("informational", "deleted-ok", names, "information"),
+    )
 
 
-def delete(storage: SqlStorage, ctx: RequestContext, type_name: str, res_id: str, if_match: str | None = None) -> Result:
+def delete(
+    storage: SqlStorage,
+    ctx: RequestContext,  # noqa: ARG001 - every interaction takes the request context
+    type_name: str,
+    res_id: str,
+    if_match: str | None = None,
+) -> Result:
     """Delete: a versioned tombstone. Deleting what is absent or already deleted is a no-op (200)."""
     require_served_type(type_name)
     expected = expected_version(if_match)
@@ -208,7 +252,9 @@ def delete(storage: SqlStorage, ctx: RequestContext, type_name: str, res_id: str
     return storage.write(work)
 
 
-def conditional_delete(storage: SqlStorage, ctx: RequestContext, type_name: str, criteria_text: str) -> Result:
+def conditional_delete(
+    storage: SqlStorage, ctx: RequestContext, type_name: str, criteria_text: str
+) -> Result:
     """DELETE Type?criteria: deletes the single match (412 when several match)."""
     require_served_type(type_name)
     criteria = parse_criteria(ctx, type_name, criteria_text)
@@ -217,7 +263,9 @@ def conditional_delete(storage: SqlStorage, ctx: RequestContext, type_name: str,
         writer.lock(lock_key(type_name, criteria))
         matches = writer.search(criteria).rows
         if len(matches) > 1:
-            raise PreconditionFailed("multiple-matches", code="multiple-matches", count=len(matches), type=type_name)
+            raise PreconditionFailed(
+                "multiple-matches", code="multiple-matches", count=len(matches), type=type_name
+            )
         if not matches:
             names = {"type": type_name}
             return Result(200, info=Issue("informational", "conditional-delete-none", names, "information"))

@@ -29,8 +29,10 @@ def _entry(ctx: RequestContext, stored: Stored) -> dict[str, Any]:
     if stored.content is not None:
         entry["resource"] = orjson.Fragment(stored.content)
     status = "201 Created" if method == "PUT" and stored.version == 1 else _STATUS.get(method, "200 OK")
-    entry["request"] = {"method": "PUT" if method == "PATCH" else method,
-                        "url": stored.type if method == "POST" else url}  # fmt: skip
+    entry["request"] = {
+        "method": "PUT" if method == "PATCH" else method,
+        "url": stored.type if method == "POST" else url,
+    }
     entry["response"] = {
         "status": status,
         "etag": weak_etag(stored.version),
@@ -59,8 +61,13 @@ def _parse(ctx: RequestContext, params: list[tuple[str, str]]) -> HistoryQuery:
     return HistoryQuery(since=since, at=at, count=count, before_seq=before)
 
 
-def history(storage: SqlStorage, ctx: RequestContext, type_name: str | None, res_id: str | None,
-            params: list[tuple[str, str]]) -> Result:  # fmt: skip
+def history(
+    storage: SqlStorage,
+    ctx: RequestContext,
+    type_name: str | None,
+    res_id: str | None,
+    params: list[tuple[str, str]],
+) -> Result:
     """A history Bundle for one resource, one type, or the whole server."""
     if type_name is not None:
         require_served_type(type_name)

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from fhir_server.errors import Invalid, NotFound, Unprocessable
 from fhir_server.interactions.context import RequestContext, Result
-from fhir_server.interactions.crud import gone_error, check_if_match, expected_version, stored_result
+from fhir_server.interactions.crud import (
+    check_if_match,
+    expected_version,
+    gone_error,
+    stored_result,
+)
 from fhir_server.model.json import loads
 from fhir_server.model.meta import same_content
 from fhir_server.model.patch import PatchFailed, PatchInvalid, apply_json_patch, compile_json_patch
@@ -18,7 +23,12 @@ from fhir_server.storage.writer import Writer
 
 
 def patch(
-    storage: SqlStorage, ctx: RequestContext, type_name: str, res_id: str, body: bytes, if_match: str | None = None
+    storage: SqlStorage,
+    ctx: RequestContext,
+    type_name: str,
+    res_id: str,
+    body: bytes,
+    if_match: str | None = None,
 ) -> Result:
     """Apply a JSON Patch; 422 when it cannot apply, 400 when the result is not valid FHIR."""
     require_served_type(type_name)
@@ -42,7 +52,11 @@ def patch(
             raise Invalid("patch-invalid", code="structure", detail=str(exc)) from None
         except PatchFailed as exc:
             raise Unprocessable("patch-failed", code="processing", detail=str(exc)) from None
-        if not isinstance(patched, dict) or patched.get("resourceType") != type_name or patched.get("id") != res_id:
+        if (
+            not isinstance(patched, dict)
+            or patched.get("resourceType") != type_name
+            or patched.get("id") != res_id
+        ):
             raise Invalid("patch-changes-identity", code="invalid")
         validate(patched)
         if same_content(patched, original):

@@ -15,8 +15,9 @@ from fhir_server.search.query import SearchQuery, parse_query
 from fhir_server.storage.repository import SqlStorage
 
 
-def _links(ctx: RequestContext, path: str, params: list[tuple[str, str]], query: SearchQuery,
-           has_more: bool) -> list[tuple[str, str]]:  # fmt: skip
+def _links(
+    ctx: RequestContext, path: str, params: list[tuple[str, str]], query: SearchQuery, has_more: bool
+) -> list[tuple[str, str]]:
     base = [(k, v) for k, v in params if k != "_offset"]
 
     def at(offset: int) -> str:
@@ -30,7 +31,9 @@ def _links(ctx: RequestContext, path: str, params: list[tuple[str, str]], query:
     return links
 
 
-def search(storage: SqlStorage, ctx: RequestContext, type_name: str | None, params: list[tuple[str, str]]) -> Result:
+def search(
+    storage: SqlStorage, ctx: RequestContext, type_name: str | None, params: list[tuple[str, str]]
+) -> Result:
     """Run a search and answer a searchset Bundle."""
     if type_name is not None:
         require_served_type(type_name)

@@ -37,5 +37,11 @@ def apply_json_patch(patch: jsonpatch.JsonPatch, resource: dict[str, Any]) -> An
         return patch.apply(resource, in_place=False)
     except jsonpatch.InvalidJsonPatch as exc:
         raise PatchInvalid(str(exc)) from None
-    except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError, KeyError, IndexError) as exc:
+    except (
+        jsonpatch.JsonPatchException,
+        jsonpointer.JsonPointerException,
+        TypeError,
+        KeyError,
+        IndexError,
+    ) as exc:
         raise PatchFailed(str(exc) or type(exc).__name__) from None

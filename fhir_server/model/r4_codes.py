@@ -7,49 +7,113 @@ list with the R4 definitions.
 
 from __future__ import annotations
 
-from fhir_server.model.r4_types import R4_RESOURCE_TYPE_CODES
+# fmt: off
+from fhir_server.model.r4_types import R4_DATA_TYPE_CODES, R4_RESOURCE_TYPE_CODES
 
 _OBSERVATION_STATUS = (
     "registered", "preliminary", "final", "amended", "corrected", "cancelled",
     "entered-in-error", "unknown",
-)  # fmt: skip
+)
 _ENCOUNTER_STATUS = (
     "planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled",
     "entered-in-error", "unknown",
-)  # fmt: skip
+)
 
 R4_CODE_OVERRIDES: dict[str, tuple[str, ...] | None] = {
     # fhir.resources truncates these lists with "+".
     "DetectedIssue.status": _OBSERVATION_STATUS,
     "DeviceUdiCarrier.entryType": (
-        "barcode", "rfid", "manual", "card", "self-reported", "unknown",
-    ),  # fmt: skip
+        "barcode",
+        "rfid",
+        "manual",
+        "card",
+        "self-reported",
+        "unknown",
+    ),
     "DeviceUseStatement.status": (
-        "active", "completed", "entered-in-error", "intended", "stopped", "on-hold",
-    ),  # fmt: skip
+        "active",
+        "completed",
+        "entered-in-error",
+        "intended",
+        "stopped",
+        "on-hold",
+    ),
     "DiagnosticReport.status": (
-        "registered", "partial", "preliminary", "final", "amended", "corrected", "appended",
-        "cancelled", "entered-in-error", "unknown",
-    ),  # fmt: skip
+        "registered",
+        "partial",
+        "preliminary",
+        "final",
+        "amended",
+        "corrected",
+        "appended",
+        "cancelled",
+        "entered-in-error",
+        "unknown",
+    ),
     "Encounter.status": _ENCOUNTER_STATUS,
     "EncounterStatusHistory.status": _ENCOUNTER_STATUS,
     "Observation.status": _OBSERVATION_STATUS,
     "QuestionnaireItem.type": (
-        "group", "display", "boolean", "decimal", "integer", "date", "dateTime", "time",
-        "string", "text", "url", "choice", "open-choice", "attachment", "reference", "quantity",
-    ),  # fmt: skip
+        "group",
+        "display",
+        "boolean",
+        "decimal",
+        "integer",
+        "date",
+        "dateTime",
+        "time",
+        "string",
+        "text",
+        "url",
+        "choice",
+        "open-choice",
+        "attachment",
+        "reference",
+        "quantity",
+    ),
     "RiskAssessment.status": _OBSERVATION_STATUS,
     "StructureMapGroupRuleTarget.transform": (
-        "create", "copy", "truncate", "escape", "cast", "append", "translate", "reference",
-        "dateOp", "uuid", "pointer", "evaluate", "cc", "c", "qty", "id", "cp",
-    ),  # fmt: skip
+        "create",
+        "copy",
+        "truncate",
+        "escape",
+        "cast",
+        "append",
+        "translate",
+        "reference",
+        "dateOp",
+        "uuid",
+        "pointer",
+        "evaluate",
+        "cc",
+        "c",
+        "qty",
+        "id",
+        "cp",
+    ),
     "SupplyRequest.status": (
-        "draft", "active", "suspended", "cancelled", "completed", "entered-in-error", "unknown",
-    ),  # fmt: skip
+        "draft",
+        "active",
+        "suspended",
+        "cancelled",
+        "completed",
+        "entered-in-error",
+        "unknown",
+    ),
     "Task.status": (
-        "draft", "requested", "received", "accepted", "rejected", "ready", "cancelled",
-        "in-progress", "on-hold", "failed", "completed", "entered-in-error",
-    ),  # fmt: skip
+        "draft",
+        "requested",
+        "received",
+        "accepted",
+        "rejected",
+        "ready",
+        "cancelled",
+        "in-progress",
+        "on-hold",
+        "failed",
+        "completed",
+        "entered-in-error",
+    ),
     # Extensible in R4, not required.
     "Expression.language": None,
 }
@@ -58,8 +122,12 @@ _FHIR_VERSIONS = (
     "0.01", "0.05", "0.06", "0.11", "0.0.80", "0.0.81", "0.0.82", "0.4.0", "0.5.0", "1.0.0",
     "1.0.1", "1.0.2", "1.1.0", "1.4.0", "1.6.0", "1.8.0", "3.0.0", "3.0.1", "3.3.0", "3.5.0",
     "4.0.0", "4.0.1",
-)  # fmt: skip
+)
 _RESOURCE_TYPES = tuple(sorted(R4_RESOURCE_TYPE_CODES))
+_ALL_TYPES = tuple(sorted(R4_RESOURCE_TYPE_CODES | R4_DATA_TYPE_CODES))
+# FHIRDefinedType, which lists the abstract Type and Any only where an operation may take anything.
+_DEFINED_TYPES = tuple(t for t in _ALL_TYPES if t not in ("Any", "Type"))
+_COMPARATORS = ("<", "<=", ">=", ">")
 
 R4_CODE_OVERRIDES.update(
     {
@@ -71,18 +139,113 @@ R4_CODE_OVERRIDES.update(
         "ImplementationGuide.fhirVersion": _FHIR_VERSIONS,
         "StructureDefinition.fhirVersion": _FHIR_VERSIONS,
         "ActivityDefinition.kind": (
-            "Appointment", "AppointmentResponse", "CarePlan", "Claim", "CommunicationRequest",
-            "Contract", "DeviceRequest", "EnrollmentRequest", "ImmunizationRecommendation",
-            "MedicationRequest", "NutritionOrder", "ServiceRequest", "SupplyRequest", "Task",
+            "Appointment",
+            "AppointmentResponse",
+            "CarePlan",
+            "Claim",
+            "CommunicationRequest",
+            "Contract",
+            "DeviceRequest",
+            "EnrollmentRequest",
+            "ImmunizationRecommendation",
+            "MedicationRequest",
+            "NutritionOrder",
+            "ServiceRequest",
+            "SupplyRequest",
+            "Task",
             "VisionPrescription",
-        ),  # fmt: skip
+        ),
         "GraphDefinition.start": _RESOURCE_TYPES,
         "OperationDefinition.resource": _RESOURCE_TYPES,
         "Questionnaire.subjectType": _RESOURCE_TYPES,
         "SearchParameter.base": _RESOURCE_TYPES,
         "SearchParameter.target": _RESOURCE_TYPES,
+        "CapabilityStatementRestResource.type": _RESOURCE_TYPES,
+        "CompartmentDefinitionResource.code": _RESOURCE_TYPES,
+        "ExampleScenarioInstance.resourceType": _RESOURCE_TYPES,
+        "GraphDefinitionLinkTarget.type": _RESOURCE_TYPES,
+        "ImplementationGuideGlobal.type": _RESOURCE_TYPES,
+        "MessageDefinitionFocus.code": _RESOURCE_TYPES,
+        "DataRequirement.type": _ALL_TYPES,
+        "ParameterDefinition.type": _ALL_TYPES,
+        "OperationDefinitionParameter.type": _ALL_TYPES,
+        "TestScriptSetupActionAssert.resource": _DEFINED_TYPES,
+        "TestScriptSetupActionOperation.resource": _DEFINED_TYPES,
+        "ImplementationGuideDefinitionResource.fhirVersion": _FHIR_VERSIONS,
+        "Quantity.comparator": _COMPARATORS,
+        "Age.comparator": _COMPARATORS,
+        "Count.comparator": _COMPARATORS,
+        "Distance.comparator": _COMPARATORS,
+        "Duration.comparator": _COMPARATORS,
+        "AuditEventAgentNetwork.type": ("1", "2", "3", "4", "5"),
+        "OperationOutcomeIssue.code": (
+            "invalid",
+            "structure",
+            "required",
+            "value",
+            "invariant",
+            "security",
+            "login",
+            "unknown",
+            "expired",
+            "forbidden",
+            "suppressed",
+            "processing",
+            "not-supported",
+            "duplicate",
+            "multiple-matches",
+            "not-found",
+            "deleted",
+            "too-long",
+            "code-invalid",
+            "extension",
+            "too-costly",
+            "business-rule",
+            "conflict",
+            "transient",
+            "lock-error",
+            "no-store",
+            "exception",
+            "timeout",
+            "incomplete",
+            "throttled",
+            "informational",
+        ),
+        "TimingRepeat.when": (
+            "MORN",
+            "MORN.early",
+            "MORN.late",
+            "NOON",
+            "AFT",
+            "AFT.early",
+            "AFT.late",
+            "EVE",
+            "EVE.early",
+            "EVE.late",
+            "NIGHT",
+            "PHS",
+            "HS",
+            "WAKE",
+            "C",
+            "CM",
+            "CD",
+            "CV",
+            "AC",
+            "ACM",
+            "ACD",
+            "ACV",
+            "PC",
+            "PCM",
+            "PCD",
+            "PCV",
+        ),
+        # R4 binds these to BCP-13 mime types, which no list can hold; R4B's list is wrong.
+        "CapabilityStatement.format": None,
         # R4B reshaped EvidenceVariable; R4 has no such coded elements.
         "EvidenceVariable.characteristicCombination": None,
         "EvidenceVariable.handling": None,
+        "EvidenceVariableCharacteristic.groupMeasure": None,
+        "EvidenceStatisticModelCharacteristicVariable.handling": None,
     }
 )
+# fmt: on

@@ -17,6 +17,7 @@ __all__ = ["R4_ONLY_TYPES", "R4_VERSION", "SERVED_TYPES", "pydantic_errors"]
 
 R4_VERSION = "4.0.1"
 
+
 def pydantic_errors(resource: dict[str, Any]) -> list[dict[str, Any]]:
     """Structural errors fhir.resources finds in a resource dict (empty when valid)."""
     klass = model_class(resource["resourceType"])

@@ -66,7 +66,11 @@ class _Walker:
             self.add("not-supported", "unknown-type", path, type=type_name)
             return
         contained = resource.get("contained")
-        ids = {c["id"] for c in contained if isinstance(c, dict) and isinstance(c.get("id"), str)} if isinstance(contained, list) else set()
+        ids = (
+            {c["id"] for c in contained if isinstance(c, dict) and isinstance(c.get("id"), str)}
+            if isinstance(contained, list)
+            else set()
+        )
         self._contained_ids.append(ids)
         self.complex(type_name, resource, path, skip=("resourceType",))
         self._contained_ids.pop()
@@ -92,11 +96,21 @@ class _Walker:
             self.element(element, item, f"{path}.{key}", value)
         for element in table.values():
             if element.required and element.name not in value and f"_{element.name}" not in value:
-                self.add("required", "element-required", f"{path}.{element.name}", element=f"{path}.{element.name}")
+                self.add(
+                    "required",
+                    "element-required",
+                    f"{path}.{element.name}",
+                    element=f"{path}.{element.name}",
+                )
         for group, names in choice_groups(type_name).items():
             present = [n for n in names if n in value]
             if len(present) > 1:
-                self.add("structure", "choice-multiple", f"{path}.{present[1]}", element=f"{path}.{group}")
+                self.add(
+                    "structure",
+                    "choice-multiple",
+                    f"{path}.{present[1]}",
+                    element=f"{path}.{group}",
+                )
         if type_name == "Reference":
             self.reference(value, path, targets)
 
@@ -109,7 +123,14 @@ class _Walker:
             return
         if element.is_list:
             if not isinstance(value, list):
-                self.add("structure", "json-type", path, element=path, expected="array", actual=_json_type_name(value))
+                self.add(
+                    "structure",
+                    "json-type",
+                    path,
+                    element=path,
+                    expected="array",
+                    actual=_json_type_name(value),
+                )
                 return
             if not value:
                 self.add("structure", "empty-value", path, element=path)
@@ -121,7 +142,14 @@ class _Walker:
                 self.single(element, item, f"{path}[{index}]")
             return
         if isinstance(value, list):
-            self.add("structure", "json-type", path, element=path, expected=self._expected(element), actual="array")
+            self.add(
+                "structure",
+                "json-type",
+                path,
+                element=path,
+                expected=self._expected(element),
+                actual="array",
+            )
             return
         self.single(element, value, path)
 
@@ -131,7 +159,14 @@ class _Walker:
         elif element.kind is Kind.PRIMITIVE:
             self.primitive(element, value, path)
         elif not isinstance(value, dict):
-            self.add("structure", "json-type", path, element=path, expected="object", actual=_json_type_name(value))
+            self.add(
+                "structure",
+                "json-type",
+                path,
+                element=path,
+                expected="object",
+                actual=_json_type_name(value),
+            )
         elif not value:
             self.add("structure", "empty-value", path, element=path)
         elif element.kind is Kind.RESOURCE:
@@ -148,15 +183,33 @@ class _Walker:
     # Primitives ------------------------------------------------------------------------------
     def primitive(self, element: Element, value: Any, path: str) -> None:
         if not _json_kind_ok(element.json_kind, value):
-            self.add("structure", "json-type", path, element=path, expected=self._expected(element), actual=_json_type_name(value))
+            self.add(
+                "structure",
+                "json-type",
+                path,
+                element=path,
+                expected=self._expected(element),
+                actual=_json_type_name(value),
+            )
             return
         if isinstance(value, str):
             if not value.strip():
                 self.add("value", "empty-value", path, element=path)
                 return
             if element.codes is not None and value not in element.codes:
-                allowed = ", ".join(sorted(element.codes)) if len(element.codes) <= 12 else f"{len(element.codes)} codes"
-                self.add("code-invalid", "code-not-allowed", path, code=value, element=path, allowed=allowed)
+                allowed = (
+                    ", ".join(sorted(element.codes))
+                    if len(element.codes) <= 12
+                    else f"{len(element.codes)} codes"
+                )
+                self.add(
+                    "code-invalid",
+                    "code-not-allowed",
+                    path,
+                    code=value,
+                    element=path,
+                    allowed=allowed,
+                )
             if element.primitive == "xhtml":
                 try:
                     check_xhtml(value)
@@ -170,7 +223,14 @@ class _Walker:
             if item is None and element.is_list:
                 continue
             if not isinstance(item, dict) or not item:
-                self.add("structure", "json-type", item_path, element=item_path, expected="object", actual=_json_type_name(item))
+                self.add(
+                    "structure",
+                    "json-type",
+                    item_path,
+                    element=item_path,
+                    expected="object",
+                    actual=_json_type_name(item),
+                )
                 continue
             self.complex("Element", item, item_path)
 
@@ -192,7 +252,14 @@ class _Walker:
                 self.add("value", "contained-missing", ref_path, element=ref_path, ref=ref.id)
             return
         if ref.type and targets and "Resource" not in targets and ref.type not in targets:
-            self.add("value", "reference-target", ref_path, element=ref_path, target=ref.type, allowed=", ".join(targets))
+            self.add(
+                "value",
+                "reference-target",
+                ref_path,
+                element=ref_path,
+                target=ref.type,
+                allowed=", ".join(targets),
+            )
 
 
 def structure_issues(resource: dict[str, Any]) -> list[Issue]:

@@ -7,8 +7,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
 
 WRITE_OPTION = "fhir_write"
+SNAPSHOT_OPTION = "fhir_snapshot"
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -18,14 +20,11 @@ def is_sqlite(engine: Engine) -> bool:
 
 def _sqlite_engine(url: str) -> Engine:
     parsed = make_url(url)
+    pooling: dict[str, Any] = {"poolclass": StaticPool}  # one shared in-memory database
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url,
-        connect_args={"check_same_thread": False, "timeout": 30},
-        pool_size=8,
-        max_overflow=8,
-    )
+        pooling = {"pool_size": 8, "max_overflow": 8}
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pooling)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -40,9 +39,14 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # Writers take the lock up front, so read-then-write never fails to upgrade.
-        immediate = connection.get_execution_options().get(WRITE_OPTION)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # Writers take the lock up front, so read-then-write never fails to upgrade. Single
+        # statement reads need no transaction (each statement is atomic); multi-statement reads
+        # ask for a snapshot.
+        options = connection.get_execution_options()
+        if options.get(WRITE_OPTION):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif options.get(SNAPSHOT_OPTION):
+            connection.exec_driver_sql("BEGIN")
 
     return engine
 
@@ -57,4 +61,20 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Eng
         max_overflow=max_overflow,
         pool_recycle=3600,
         pool_pre_ping=False,
+    )
+
+
+def make_read_engine(engine: Engine, *, pool_size: int = 10, max_overflow: int = 10) -> Engine:
+    """The engine for reads: autocommit on PostgreSQL (no BEGIN/ROLLBACK round trips per read).
+
+    SQLite reads already run in driver autocommit on the same engine.
+    """
+    if is_sqlite(engine):
+        return engine
+    return create_engine(
+        engine.url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_recycle=3600,
+        isolation_level="AUTOCOMMIT",
     )

@@ -8,13 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, and_, exists, func, select
+from sqlalchemy import Connection, Engine, and_, bindparam, exists, func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
 
 from fhir_server.errors import Conflict, Unavailable
 from fhir_server.search.query import SearchQuery
 from fhir_server.storage.engine import WRITE_OPTION
+from fhir_server.storage.fast import CompiledLookup
 from fhir_server.storage.records import Page, Stored
 from fhir_server.storage.schema import resource, resource_version
 from fhir_server.storage.sql_search import CURRENT_COLUMNS, build_count, build_page
@@ -56,11 +57,32 @@ class HistoryPage:
     total: int | None
 
 
+# Hot statements are built once: building a select costs more than running it on SQLite.
+_READ = CompiledLookup(
+    select(*CURRENT_COLUMNS).where(
+        resource.c.res_type == bindparam("res_type"), resource.c.res_id == bindparam("res_id")
+    )
+)
+_VREAD = CompiledLookup(
+    select(*_VERSION_COLUMNS).where(
+        resource_version.c.res_type == bindparam("res_type"),
+        resource_version.c.res_id == bindparam("res_id"),
+        resource_version.c.version == bindparam("version"),
+    )
+)
+
+
 def _version_to_stored(row: Any) -> Stored:
     return Stored(
-        row.resource_pk, row.res_type, row.res_id, row.version, row.last_updated, row.deleted,
-        row.content, row.method,
-    )  # fmt: skip
+        row.resource_pk,
+        row.res_type,
+        row.res_id,
+        row.version,
+        row.last_updated,
+        row.deleted,
+        row.content,
+        row.method,
+    )
 
 
 def _is_retryable(exc: DBAPIError) -> bool:
@@ -73,27 +95,25 @@ def _is_retryable(exc: DBAPIError) -> bool:
 class SqlStorage:
     """The storage of resources on one engine (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, read_engine: Engine | None = None) -> None:
         self.engine = engine
+        # Reads run without a transaction (autocommit): one round trip, no ROLLBACK on return.
+        self.read_engine = read_engine or engine
+        self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
 
     # Reads -----------------------------------------------------------------------------------
     def read(self, type_name: str, res_id: str) -> Stored | None:
         """The current version (or tombstone) of a resource."""
-        stmt = select(*CURRENT_COLUMNS).where(
-            resource.c.res_type == type_name, resource.c.res_id == res_id
-        )
-        row = self._read(lambda connection: connection.execute(stmt).first())
-        return row_to_stored(row) if row is not None else None
+        row = self._lookup(_READ, {"res_type": type_name, "res_id": res_id})
+        return Stored(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6]) if row else None
 
     def vread(self, type_name: str, res_id: str, version: int) -> Stored | None:
         """One version of a resource, current or historical."""
-        stmt = select(*_VERSION_COLUMNS).where(
-            resource_version.c.res_type == type_name,
-            resource_version.c.res_id == res_id,
-            resource_version.c.version == version,
-        )
-        row = self._read(lambda connection: connection.execute(stmt).first())
-        return _version_to_stored(row) if row is not None else None
+        row = self._lookup(_VREAD, {"res_type": type_name, "res_id": res_id, "version": version})
+        if row is None:
+            return None
+        _seq, pk, type_, id_, version_, updated, deleted, content, method = row
+        return Stored(pk, type_, id_, version_, updated, bool(deleted), content, method)
 
     def search(self, query: SearchQuery) -> Page:
         """One page of current resources matching the query."""
@@ -136,6 +156,7 @@ class SqlStorage:
         if query.before_seq is not None:
             conditions.append(version.c.seq < query.before_seq)
         stmt = stmt.where(and_(True, *conditions)).order_by(version.c.seq.desc()).limit(query.count + 1)
+
         def run(connection: Connection) -> tuple[list[Any], int | None]:
             rows = list(connection.execute(stmt))
             total = None
@@ -149,9 +170,15 @@ class SqlStorage:
         next_seq = rows[-1].seq if more and rows else None
         return HistoryPage([_version_to_stored(r) for r in rows], next_seq, total)
 
+    def _lookup(self, lookup: CompiledLookup, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        try:
+            return lookup.first(self.read_engine, params)
+        except (DBAPIError, self._driver_error) as exc:
+            raise Unavailable("busy") from exc
+
     def _read(self, work: Callable[[Connection], T]) -> T:
         try:
-            with self.engine.connect() as connection:
+            with self.read_engine.connect() as connection:
                 return work(connection)
         except OperationalError as exc:
             raise Unavailable("busy") from exc

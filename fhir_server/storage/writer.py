@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 
 from fhir_server.model.instants import now_us
 from fhir_server.model.json import dumps
@@ -14,6 +14,16 @@ from fhir_server.search.query import SearchQuery
 from fhir_server.storage.records import Page, Stored
 from fhir_server.storage.schema import resource, resource_version
 from fhir_server.storage.sql_search import CURRENT_COLUMNS, build_count, build_page
+
+# Built once: constructing DML per call costs more than executing it.
+_INSERT_CURRENT = insert(resource).returning(resource.c.pk)
+_UPDATE_CURRENT = update(resource).where(resource.c.pk == bindparam("key"))
+_INSERT_VERSION = insert(resource_version)
+_SELECT_CURRENT = select(*CURRENT_COLUMNS).where(
+    resource.c.res_type == bindparam("res_type"), resource.c.res_id == bindparam("res_id")
+)
+_SELECT_CURRENT_LOCKED = _SELECT_CURRENT.with_for_update()
+
 
 def row_to_stored(row: Any) -> Stored:
     """A Stored record from a current-table row."""
@@ -29,12 +39,8 @@ class Writer:
 
     def current(self, type_name: str, res_id: str) -> Stored | None:
         """The current row, locked until commit (FOR UPDATE on PostgreSQL; SQLite is serialised)."""
-        stmt = select(*CURRENT_COLUMNS).where(
-            resource.c.res_type == type_name, resource.c.res_id == res_id
-        )
-        if self.postgres:
-            stmt = stmt.with_for_update()
-        row = self.connection.execute(stmt).first()
+        stmt = _SELECT_CURRENT_LOCKED if self.postgres else _SELECT_CURRENT
+        row = self.connection.execute(stmt, {"res_type": type_name, "res_id": res_id}).first()
         return row_to_stored(row) if row is not None else None
 
     def lock(self, key: str) -> None:
@@ -58,7 +64,9 @@ class Writer:
             instant = previous.last_updated + 1
         return instant
 
-    def save(self, resource_json: dict[str, Any], res_id: str, method: str, previous: Stored | None) -> Stored:
+    def save(
+        self, resource_json: dict[str, Any], res_id: str, method: str, previous: Stored | None
+    ) -> Stored:
         """Write a new version (1 when there is no previous row) and return it."""
         type_name = resource_json["resourceType"]
         version = previous.version + 1 if previous is not None else 1
@@ -66,14 +74,11 @@ class Writer:
         content = dumps(stamp(resource_json, res_id, version, instant))
         values = {"version": version, "last_updated": instant, "deleted": False, "content": content}
         if previous is None:
-            pk = self.connection.execute(
-                insert(resource)
-                .values(res_type=type_name, res_id=res_id, **values)
-                .returning(resource.c.pk)
-            ).scalar_one()
+            row = {"res_type": type_name, "res_id": res_id, **values}
+            pk = self.connection.execute(_INSERT_CURRENT, row).scalar_one()
         else:
             pk = previous.pk
-            self.connection.execute(update(resource).where(resource.c.pk == pk).values(**values))
+            self.connection.execute(_UPDATE_CURRENT, {"key": pk, **values})
         saved = Stored(pk, type_name, res_id, version, instant, False, content, method)
         self._append_version(saved)
         return saved
@@ -82,25 +87,23 @@ class Writer:
         """Write a tombstone version: reads answer 410, history keeps it, a PUT revives it."""
         version = previous.version + 1
         instant = self._next_instant(previous)
-        self.connection.execute(
-            update(resource)
-            .where(resource.c.pk == previous.pk)
-            .values(version=version, last_updated=instant, deleted=True, content=None)
-        )
+        values = {"version": version, "last_updated": instant, "deleted": True, "content": None}
+        self.connection.execute(_UPDATE_CURRENT, {"key": previous.pk, **values})
         tombstone = Stored(previous.pk, previous.type, previous.id, version, instant, True, None, "DELETE")
         self._append_version(tombstone)
         return tombstone
 
     def _append_version(self, stored: Stored) -> None:
         self.connection.execute(
-            insert(resource_version).values(
-                resource_pk=stored.pk,
-                res_type=stored.type,
-                res_id=stored.id,
-                version=stored.version,
-                last_updated=stored.last_updated,
-                method=stored.method,
-                deleted=stored.deleted,
-                content=stored.content,
-            )
+            _INSERT_VERSION,
+            {
+                "resource_pk": stored.pk,
+                "res_type": stored.type,
+                "res_id": stored.id,
+                "version": stored.version,
+                "last_updated": stored.last_updated,
+                "method": stored.method,
+                "deleted": stored.deleted,
+                "content": stored.content,
+            },
         )

@@ -37,19 +37,27 @@ def test_conditional_criteria_must_be_known(client):
 
 
 def test_conditional_update(client):
-    created = client.put("/fhir/Patient?_id=cond-1", content=json.dumps(patient(id="cond-1")), headers=FHIR_JSON)
+    created = client.put(
+        "/fhir/Patient?_id=cond-1", content=json.dumps(patient(id="cond-1")), headers=FHIR_JSON
+    )
     assert created.status_code == 201
     assert created.json()["id"] == "cond-1"
-    updated = client.put("/fhir/Patient?_id=cond-1", content=json.dumps(patient(gender="female")), headers=FHIR_JSON)
+    updated = client.put(
+        "/fhir/Patient?_id=cond-1", content=json.dumps(patient(gender="female")), headers=FHIR_JSON
+    )
     assert updated.status_code == 200
     assert updated.json()["id"] == "cond-1"
     assert updated.json()["meta"]["versionId"] == "2"
-    wrong_id = client.put("/fhir/Patient?_id=cond-1", content=json.dumps(patient(id="other")), headers=FHIR_JSON)
+    wrong_id = client.put(
+        "/fhir/Patient?_id=cond-1", content=json.dumps(patient(id="other")), headers=FHIR_JSON
+    )
     assert wrong_id.status_code == 400
     server_id = client.put("/fhir/Patient?_id=nobody", content=json.dumps(patient()), headers=FHIR_JSON)
     assert server_id.status_code == 201
     post(client, patient())
-    several = client.put("/fhir/Patient?_lastUpdated=gt2000", content=json.dumps(patient()), headers=FHIR_JSON)
+    several = client.put(
+        "/fhir/Patient?_lastUpdated=gt2000", content=json.dumps(patient()), headers=FHIR_JSON
+    )
     assert several.status_code == 412
 
 
@@ -68,16 +76,27 @@ def test_conditional_delete(client):
 def test_if_match(client):
     created = post(client, patient()).json()
     url = f"/fhir/Patient/{created['id']}"
-    ok = client.put(url, content=json.dumps({**created, "gender": "female"}), headers={**FHIR_JSON, "If-Match": 'W/"1"'})
+    ok = client.put(
+        url,
+        content=json.dumps({**created, "gender": "female"}),
+        headers={**FHIR_JSON, "If-Match": 'W/"1"'},
+    )
     assert ok.status_code == 200
-    stale = client.put(url, content=json.dumps({**created, "gender": "other"}), headers={**FHIR_JSON, "If-Match": 'W/"1"'})
+    stale = client.put(
+        url,
+        content=json.dumps({**created, "gender": "other"}),
+        headers={**FHIR_JSON, "If-Match": 'W/"1"'},
+    )
     assert stale.status_code == 412
     assert issue_codes(stale.json()) == ["conflict"]
     assert client.get(url).json()["gender"] == "female"
     bad = client.put(url, content=json.dumps(created), headers={**FHIR_JSON, "If-Match": "garbage"})
     assert bad.status_code == 400
-    missing = client.put("/fhir/Patient/nobody", content=json.dumps(patient(id="nobody")),
-                         headers={**FHIR_JSON, "If-Match": 'W/"1"'})  # fmt: skip
+    missing = client.put(
+        "/fhir/Patient/nobody",
+        content=json.dumps(patient(id="nobody")),
+        headers={**FHIR_JSON, "If-Match": 'W/"1"'},
+    )
     assert missing.status_code == 412
     assert client.delete(url, headers={"If-Match": 'W/"1"'}).status_code == 412
     assert client.delete(url, headers={"If-Match": 'W/"2"'}).status_code == 200

@@ -8,16 +8,25 @@ from tests.fhir_helpers import FHIR_JSON, issue_codes, patient
 
 
 def create(client, resource, **headers):
-    return client.post(f"/fhir/{resource['resourceType']}", content=json.dumps(resource), headers={**FHIR_JSON, **headers})
+    return client.post(
+        f"/fhir/{resource['resourceType']}",
+        content=json.dumps(resource),
+        headers={**FHIR_JSON, **headers},
+    )
 
 
 def test_create_assigns_id_and_meta_and_sends_headers(client):
-    response = create(client, patient(id="client-id", meta={"versionId": "99", "lastUpdated": "2000-01-01T00:00:00Z"}))
+    response = create(
+        client,
+        patient(id="client-id", meta={"versionId": "99", "lastUpdated": "2000-01-01T00:00:00Z"}),
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["id"] != "client-id"
     assert body["meta"]["versionId"] == "1"
-    assert body["meta"]["lastUpdated"].startswith("20") and body["meta"]["lastUpdated"] != "2000-01-01T00:00:00Z"
+    assert (
+        body["meta"]["lastUpdated"].startswith("20") and body["meta"]["lastUpdated"] != "2000-01-01T00:00:00Z"
+    )
     assert response.headers["etag"] == 'W/"1"'
     assert response.headers["location"] == f"http://testserver/fhir/Patient/{body['id']}/_history/1"
     assert response.headers["last-modified"].endswith("GMT")
@@ -34,7 +43,9 @@ def test_read_returns_the_stored_bytes(client):
 
 def test_decimals_keep_their_precision(client):
     values = ["1.50", "0.000120", "1e2", "12345678901234567890", "3.14159265358979323846"]
-    extensions = ",".join(f'{{"url":"http://example.org/v{i}","valueDecimal":{v}}}' for i, v in enumerate(values))
+    extensions = ",".join(
+        f'{{"url":"http://example.org/v{i}","valueDecimal":{v}}}' for i, v in enumerate(values)
+    )
     body = f'{{"resourceType":"Patient","extension":[{extensions}]}}'
     created = client.post("/fhir/Patient", content=body, headers=FHIR_JSON)
     assert created.status_code == 201, created.text
@@ -71,7 +82,11 @@ def test_update_without_change_keeps_the_version(client):
 
 
 def test_update_as_create_with_client_id(client):
-    response = client.put("/fhir/Patient/paciente-001", content=json.dumps(patient(id="paciente-001")), headers=FHIR_JSON)
+    response = client.put(
+        "/fhir/Patient/paciente-001",
+        content=json.dumps(patient(id="paciente-001")),
+        headers=FHIR_JSON,
+    )
     assert response.status_code == 201
     assert response.json()["id"] == "paciente-001"
     assert response.headers["location"] == "http://testserver/fhir/Patient/paciente-001/_history/1"

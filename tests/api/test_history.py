@@ -47,9 +47,14 @@ def test_since_and_at(client):
     created = client.post("/fhir/Patient", content=json.dumps(patient()), headers=FHIR_JSON).json()
     time.sleep(0.01)
     first_updated = created["meta"]["lastUpdated"]
-    second = client.put(f"/fhir/Patient/{created['id']}", content=json.dumps({**created, "gender": "female"}),
-                        headers=FHIR_JSON).json()  # fmt: skip
-    since = client.get(f"/fhir/Patient/{created['id']}/_history", params={"_since": second["meta"]["lastUpdated"]}).json()
+    second = client.put(
+        f"/fhir/Patient/{created['id']}",
+        content=json.dumps({**created, "gender": "female"}),
+        headers=FHIR_JSON,
+    ).json()
+    since = client.get(
+        f"/fhir/Patient/{created['id']}/_history", params={"_since": second["meta"]["lastUpdated"]}
+    ).json()
     assert [e["response"]["etag"] for e in since["entry"]] == ['W/"2"']
     at = client.get("/fhir/Patient/_history", params={"_at": first_updated}).json()
     assert [e["response"]["etag"] for e in at["entry"]] == ['W/"1"']

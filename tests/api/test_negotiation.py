@@ -16,7 +16,10 @@ from tests.fhir_helpers import FHIR_JSON, issue_codes, patient
         ("application/fhir+json", "application/fhir+json"),
         ("application/json", "application/json"),
         ("*/*", "application/fhir+json"),
-        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "application/fhir+json"),
+        (
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            "application/fhir+json",
+        ),
         (None, "application/fhir+json"),
     ],
 )
@@ -34,26 +37,40 @@ def test_accept_without_json_is_406(client, accept):
     assert issue_codes(response.json()) == ["not-supported"]
 
 
-@pytest.mark.parametrize(("fmt", "status"), [("json", 200), ("application/fhir+json", 200), ("xml", 406), ("ttl", 406)])
+@pytest.mark.parametrize(
+    ("fmt", "status"), [("json", 200), ("application/fhir+json", 200), ("xml", 406), ("ttl", 406)]
+)
 def test_format_parameter(client, fmt, status):
     assert client.get("/fhir/metadata", params={"_format": fmt}).status_code == status
 
 
 def test_format_overrides_accept(client):
-    response = client.get("/fhir/metadata", params={"_format": "json"}, headers={"Accept": "application/fhir+xml"})
+    response = client.get(
+        "/fhir/metadata", params={"_format": "json"}, headers={"Accept": "application/fhir+xml"}
+    )
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("content_type", ["application/xml", "text/plain", "application/x-www-form-urlencoded"])
+@pytest.mark.parametrize(
+    "content_type", ["application/xml", "text/plain", "application/x-www-form-urlencoded"]
+)
 def test_unsupported_body_is_415(client, content_type):
-    response = client.post("/fhir/Patient", content=json.dumps(patient()), headers={"Content-Type": content_type})
+    response = client.post(
+        "/fhir/Patient", content=json.dumps(patient()), headers={"Content-Type": content_type}
+    )
     assert response.status_code == 415
     assert issue_codes(response.json()) == ["not-supported"]
 
 
 def test_json_content_types_are_accepted(client):
-    for content_type in ("application/fhir+json", "application/json", "application/fhir+json; charset=utf-8"):
-        response = client.post("/fhir/Patient", content=json.dumps(patient()), headers={"Content-Type": content_type})
+    for content_type in (
+        "application/fhir+json",
+        "application/json",
+        "application/fhir+json; charset=utf-8",
+    ):
+        response = client.post(
+            "/fhir/Patient", content=json.dumps(patient()), headers={"Content-Type": content_type}
+        )
         assert response.status_code == 201
 
 
@@ -68,10 +85,16 @@ def test_pretty(client):
 
 @pytest.mark.parametrize(
     ("prefer", "expect"),
-    [("return=minimal", "empty"), ("return=representation", "Patient"), ("return=OperationOutcome", "OperationOutcome")],
+    [
+        ("return=minimal", "empty"),
+        ("return=representation", "Patient"),
+        ("return=OperationOutcome", "OperationOutcome"),
+    ],
 )
 def test_prefer_return(client, prefer, expect):
-    response = client.post("/fhir/Patient", content=json.dumps(patient()), headers={**FHIR_JSON, "Prefer": prefer})
+    response = client.post(
+        "/fhir/Patient", content=json.dumps(patient()), headers={**FHIR_JSON, "Prefer": prefer}
+    )
     assert response.status_code == 201
     assert response.headers["location"]
     if expect == "empty":
@@ -87,7 +110,12 @@ def test_body_over_the_limit_is_413(storage, database_url):
 
     app = create_app(make_settings(database_url, max_body_bytes=2048), storage=storage)
     with TestClient(app) as small:
-        big = patient(text={"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">' + "x" * 4000 + "</div>"})
+        big = patient(
+            text={
+                "status": "generated",
+                "div": '<div xmlns="http://www.w3.org/1999/xhtml">' + "x" * 4000 + "</div>",
+            }
+        )
         response = small.post("/fhir/Patient", content=json.dumps(big), headers=FHIR_JSON)
         assert response.status_code == 413
         assert issue_codes(response.json()) == ["too-costly"]
@@ -115,8 +143,11 @@ def test_request_id_is_echoed(client):
 
 
 def test_summary_and_elements_on_read(client):
-    resource = patient(text={"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">Ana</div>'},
-                       photo=[{"contentType": "image/png"}], contact=[{"name": {"family": "X"}}])  # fmt: skip
+    resource = patient(
+        text={"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">Ana</div>'},
+        photo=[{"contentType": "image/png"}],
+        contact=[{"name": {"family": "X"}}],
+    )
     created = client.post("/fhir/Patient", content=json.dumps(resource), headers=FHIR_JSON).json()
     url = f"/fhir/Patient/{created['id']}"
     summary = client.get(url, params={"_summary": "true"}).json()

@@ -8,7 +8,10 @@ from tests.fhir_helpers import FHIR_JSON, issue_codes, patient
 
 
 def make(client, n):
-    return [client.post("/fhir/Patient", content=json.dumps(patient()), headers=FHIR_JSON).json() for _ in range(n)]
+    return [
+        client.post("/fhir/Patient", content=json.dumps(patient()), headers=FHIR_JSON).json()
+        for _ in range(n)
+    ]
 
 
 def test_search_by_id(client):
@@ -46,8 +49,14 @@ def test_paging_links(client):
 
 def test_sort_and_summary_count(client):
     make(client, 3)
-    ascending = [e["resource"]["meta"]["lastUpdated"] for e in client.get("/fhir/Patient", params={"_sort": "_lastUpdated"}).json()["entry"]]
-    descending = [e["resource"]["meta"]["lastUpdated"] for e in client.get("/fhir/Patient", params={"_sort": "-_lastUpdated"}).json()["entry"]]
+    ascending = [
+        e["resource"]["meta"]["lastUpdated"]
+        for e in client.get("/fhir/Patient", params={"_sort": "_lastUpdated"}).json()["entry"]
+    ]
+    descending = [
+        e["resource"]["meta"]["lastUpdated"]
+        for e in client.get("/fhir/Patient", params={"_sort": "-_lastUpdated"}).json()["entry"]
+    ]
     assert ascending == sorted(ascending) and descending == sorted(descending, reverse=True)
     count = client.get("/fhir/Patient", params={"_summary": "count"}).json()
     assert count["total"] == 3 and count.get("entry", []) == []

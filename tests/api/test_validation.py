@@ -17,47 +17,86 @@ INVALID = [
     pytest.param(b"[1,2]", "structure", None, id="not-an-object"),
     pytest.param(b"", "required", None, id="empty-body"),
     pytest.param(json.dumps({"name": []}).encode(), "required", None, id="no-resourceType"),
-    pytest.param(json.dumps(patient(gender="H")).encode(), "code-invalid", "Patient.gender", id="required-binding"),
-    pytest.param(json.dumps(patient(active="yes")).encode(), "structure", "Patient.active", id="string-for-boolean"),
-    pytest.param(json.dumps(patient(birthDate="1980-13-01")).encode(), "value", "Patient.birthDate", id="bad-date"),
+    pytest.param(
+        json.dumps(patient(gender="H")).encode(),
+        "code-invalid",
+        "Patient.gender",
+        id="required-binding",
+    ),
+    pytest.param(
+        json.dumps(patient(active="yes")).encode(),
+        "structure",
+        "Patient.active",
+        id="string-for-boolean",
+    ),
+    pytest.param(
+        json.dumps(patient(birthDate="1980-13-01")).encode(),
+        "value",
+        "Patient.birthDate",
+        id="bad-date",
+    ),
     pytest.param(json.dumps(patient(foo=1)).encode(), "structure", "Patient.foo", id="unknown-element"),
     pytest.param(json.dumps(patient(birthDate=None)).encode(), "structure", "Patient.birthDate", id="null"),
     pytest.param(json.dumps(patient(telecom=[])).encode(), "structure", "Patient.telecom", id="empty-array"),
-    pytest.param(json.dumps(patient(name=[{"family": ""}])).encode(), "value", "Patient.name[0].family", id="empty-string"),
+    pytest.param(
+        json.dumps(patient(name=[{"family": ""}])).encode(),
+        "value",
+        "Patient.name[0].family",
+        id="empty-string",
+    ),
     pytest.param(
         json.dumps(patient(managingOrganization={"reference": "not a reference"})).encode(),
-        "value", "Patient.managingOrganization.reference", id="bad-reference-syntax",
+        "value",
+        "Patient.managingOrganization.reference",
+        id="bad-reference-syntax",
     ),
     pytest.param(
         json.dumps(patient(managingOrganization={"reference": "Patient/1"})).encode(),
-        "value", "Patient.managingOrganization.reference", id="reference-wrong-target",
+        "value",
+        "Patient.managingOrganization.reference",
+        id="reference-wrong-target",
     ),
     pytest.param(
         json.dumps(patient(generalPractitioner=[{"reference": "Practitioner?identifier=1"}])).encode(),
-        "value", "Patient.generalPractitioner[0].reference", id="conditional-reference-outside-transaction",
+        "value",
+        "Patient.generalPractitioner[0].reference",
+        id="conditional-reference-outside-transaction",
     ),
     pytest.param(
         json.dumps(patient(text={"status": "generated", "div": SCRIPT_DIV})).encode(),
-        "security", "Patient.text.div", id="narrative-script",
+        "security",
+        "Patient.text.div",
+        id="narrative-script",
     ),
     pytest.param(
         json.dumps(patient(text={"status": "generated", "div": HANDLER_DIV})).encode(),
-        "security", "Patient.text.div", id="narrative-event-handler",
+        "security",
+        "Patient.text.div",
+        id="narrative-event-handler",
     ),
     pytest.param(
         json.dumps(patient(text={"status": "generated", "div": JS_LINK_DIV})).encode(),
-        "security", "Patient.text.div", id="narrative-javascript-url",
+        "security",
+        "Patient.text.div",
+        id="narrative-javascript-url",
     ),
     pytest.param(
-        json.dumps(observation(status=None) | {"status": "bogus"}).encode(), "code-invalid", "Observation.status",
+        json.dumps(observation(status=None) | {"status": "bogus"}).encode(),
+        "code-invalid",
+        "Observation.status",
         id="observation-status-outside-r4",
     ),
     pytest.param(
         json.dumps({k: v for k, v in observation().items() if k != "code"}).encode(),
-        "required", "Observation.code", id="missing-min-1",
+        "required",
+        "Observation.code",
+        id="missing-min-1",
     ),
     pytest.param(
-        json.dumps(observation(valueString="x")).encode(), "structure", None, id="two-choice-values",
+        json.dumps(observation(valueString="x")).encode(),
+        "structure",
+        None,
+        id="two-choice-values",
     ),
 ]
 
@@ -76,7 +115,9 @@ def test_invalid_writes_are_400_and_store_nothing(client, body, code, expression
 
 
 def test_observation_status_corrected_is_r4_valid(client):
-    response = client.post("/fhir/Observation", content=json.dumps(observation(status="corrected")), headers=FHIR_JSON)
+    response = client.post(
+        "/fhir/Observation", content=json.dumps(observation(status="corrected")), headers=FHIR_JSON
+    )
     assert response.status_code == 201, response.text
 
 
@@ -88,7 +129,9 @@ def test_wrong_resource_type_for_the_url(client):
 
 def test_messages_follow_accept_language(client):
     body = json.dumps(patient(gender="H"))
-    es = client.post("/fhir/Patient", content=body, headers={**FHIR_JSON, "Accept-Language": "es-EC,es;q=0.9"})
+    es = client.post(
+        "/fhir/Patient", content=body, headers={**FHIR_JSON, "Accept-Language": "es-EC,es;q=0.9"}
+    )
     en = client.post("/fhir/Patient", content=body, headers={**FHIR_JSON, "Accept-Language": "en-US"})
     assert "no es válido" in es.json()["issue"][0]["details"]["text"]
     assert "is not valid" in en.json()["issue"][0]["details"]["text"]
@@ -125,7 +168,12 @@ def test_contained_reference_must_resolve(client):
 
 def test_primitive_extensions_are_accepted(client):
     resource = patient(
-        name=[{"given": ["Ana", None], "_given": [None, {"extension": [{"url": "http://x", "valueString": "y"}]}]}],
+        name=[
+            {
+                "given": ["Ana", None],
+                "_given": [None, {"extension": [{"url": "http://x", "valueString": "y"}]}],
+            }
+        ],
         _birthDate={"extension": [{"url": "http://x", "valueString": "aprox"}]},
     )
     response = client.post("/fhir/Patient", content=json.dumps(resource), headers=FHIR_JSON)

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Path
 
 from fhir_server.model.r4_types import SERVED_TYPES
 
 _FHIR_CONTENT = {"application/fhir+json": {"schema": {"type": "object"}}}
 _STATUSES = {
-    200: "OK", 201: "Created", 304: "Not Modified", 400: "Bad Request", 401: "Unauthorized",
-    403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
-    409: "Conflict", 410: "Gone", 412: "Precondition Failed", 413: "Payload Too Large",
-    415: "Unsupported Media Type", 422: "Unprocessable Entity", 429: "Too Many Requests",
-    500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable",
-}  # fmt: skip
+    200: "OK",
+    201: "Created",
+    304: "Not Modified",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    409: "Conflict",
+    410: "Gone",
+    412: "Precondition Failed",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    503: "Service Unavailable",
+}
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -60,8 +76,8 @@ PATCH_BODY = {
     }
 }
 FORM_BODY = {
-    "requestBody": {
-        "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}
-    }
+    "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}}
 }
-TYPE_PATH = {"description": "FHIR resource type", "examples": ["Patient", "Observation"]}
+TypeName = Annotated[str, Path(description="FHIR resource type", examples=["Patient", "Observation"])]
+ResourceId = Annotated[str, Path(description="Logical id of the resource")]
+VersionId = Annotated[str, Path(description="Version id")]

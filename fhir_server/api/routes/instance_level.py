@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
 from fhir_server.api.deps import context_of, query_pairs, storage_of
+from fhir_server.api.execution import run_long, run_short
 from fhir_server.api.negotiation import JSON_PATCH, require_body_type
 from fhir_server.api.responses import outcome_response, read_response, write_response
-from fhir_server.api.routes.common import PATCH_BODY, RESOURCE_BODY, TYPE_PATH, responses
+from fhir_server.api.routes.common import (
+    PATCH_BODY,
+    RESOURCE_BODY,
+    ResourceId,
+    TypeName,
+    VersionId,
+    responses,
+)
 from fhir_server.interactions import crud
 from fhir_server.interactions.context import Result
 from fhir_server.interactions.history import history
@@ -18,8 +25,6 @@ from fhir_server.interactions.patch import patch
 from fhir_server.model.instants import parse_etag, parse_http_date, weak_etag
 
 router = APIRouter()
-TypePath = Path(**TYPE_PATH)
-IdPath = Path(description="Logical id", pattern=None)
 
 
 def _not_modified(request: Request, result: Result) -> bool:
@@ -35,57 +40,84 @@ def _not_modified(request: Request, result: Result) -> bool:
 
 
 @router.get("/{resource_type}/{res_id}/_history/{version}", responses=responses(200, 410), summary="vread")
-async def vread(request: Request, resource_type: str = TypePath, res_id: str = IdPath, version: str = Path()) -> Response:
+async def vread(
+    request: Request, resource_type: TypeName, res_id: ResourceId, version: VersionId
+) -> Response:
     ctx = context_of(request)
-    result = await run_in_threadpool(crud.vread, storage_of(request), ctx, resource_type, res_id, version)
+    result = await run_short(crud.vread, storage_of(request), ctx, resource_type, res_id, version)
     return read_response(request, result)
 
 
 @router.get("/{resource_type}/{res_id}/_history", responses=responses(200), summary="Instance history")
-async def instance_history(request: Request, resource_type: str = TypePath, res_id: str = IdPath) -> Response:
+async def instance_history(request: Request, resource_type: TypeName, res_id: ResourceId) -> Response:
     ctx = context_of(request)
     params = query_pairs(request)
-    result = await run_in_threadpool(history, storage_of(request), ctx, resource_type, res_id, params)
+    result = await run_long(history, storage_of(request), ctx, resource_type, res_id, params)
     return outcome_response(request, result)
 
 
 @router.get("/{resource_type}/{res_id}", responses=responses(200, 304, 410), summary="read")
-async def read(request: Request, resource_type: str = TypePath, res_id: str = IdPath) -> Response:
+async def read(request: Request, resource_type: TypeName, res_id: ResourceId) -> Response:
     ctx = context_of(request)
-    result = await run_in_threadpool(crud.read, storage_of(request), ctx, resource_type, res_id)
+    result = await run_short(crud.read, storage_of(request), ctx, resource_type, res_id)
     if _not_modified(request, result):
         return Response(status_code=304, headers={"ETag": weak_etag(result.version or 0)})
     return read_response(request, result)
 
 
-@router.put("/{resource_type}/{res_id}", responses=responses(200, 201, 409, 412), openapi_extra=RESOURCE_BODY,
-            summary="update (creates when the id is new)")  # fmt: skip
-async def update(request: Request, resource_type: str = TypePath, res_id: str = IdPath) -> Response:
+@router.put(
+    "/{resource_type}/{res_id}",
+    responses=responses(200, 201, 409, 412),
+    openapi_extra=RESOURCE_BODY,
+    summary="update (creates when the id is new)",
+)
+async def update(request: Request, resource_type: TypeName, res_id: ResourceId) -> Response:
     require_body_type(request)
     body = await request.body()
     ctx = context_of(request)
-    result = await run_in_threadpool(
-        crud.update, storage_of(request), ctx, resource_type, res_id, body, request.headers.get("if-match")
+    result = await run_short(
+        crud.update,
+        storage_of(request),
+        ctx,
+        resource_type,
+        res_id,
+        body,
+        request.headers.get("if-match"),
     )
     return write_response(request, result, "created-ok" if result.status == 201 else "updated-ok")
 
 
-@router.patch("/{resource_type}/{res_id}", responses=responses(200, 409, 410, 412), openapi_extra=PATCH_BODY,
-              summary="patch (JSON Patch)")  # fmt: skip
-async def patch_instance(request: Request, resource_type: str = TypePath, res_id: str = IdPath) -> Response:
+@router.patch(
+    "/{resource_type}/{res_id}",
+    responses=responses(200, 409, 410, 412),
+    openapi_extra=PATCH_BODY,
+    summary="patch (JSON Patch)",
+)
+async def patch_instance(request: Request, resource_type: TypeName, res_id: ResourceId) -> Response:
     require_body_type(request, frozenset({JSON_PATCH}))
     body = await request.body()
     ctx = context_of(request)
-    result = await run_in_threadpool(
-        patch, storage_of(request), ctx, resource_type, res_id, body, request.headers.get("if-match")
+    result = await run_short(
+        patch,
+        storage_of(request),
+        ctx,
+        resource_type,
+        res_id,
+        body,
+        request.headers.get("if-match"),
     )
     return write_response(request, result, "updated-ok")
 
 
 @router.delete("/{resource_type}/{res_id}", responses=responses(200, 409, 412), summary="delete")
-async def delete(request: Request, resource_type: str = TypePath, res_id: str = IdPath) -> Response:
+async def delete(request: Request, resource_type: TypeName, res_id: ResourceId) -> Response:
     ctx = context_of(request)
-    result = await run_in_threadpool(
-        crud.delete, storage_of(request), ctx, resource_type, res_id, request.headers.get("if-match")
+    result = await run_short(
+        crud.delete,
+        storage_of(request),
+        ctx,
+        resource_type,
+        res_id,
+        request.headers.get("if-match"),
     )
     return outcome_response(request, result)

@@ -5,15 +5,14 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from fhir_server.api.deps import context_of, query_pairs, settings_of, storage_of
+from fhir_server.api.execution import run_long
 from fhir_server.api.negotiation import require_body_type
 from fhir_server.api.responses import outcome_response, render_json
-from fhir_server.api.routes.common import FORM_BODY, RESOURCE_BODY, responses
-from fhir_server.errors import NotImplementedYet
+from fhir_server.api.routes.common import FORM_BODY, responses
 from fhir_server.interactions.capability import capability_statement
 from fhir_server.interactions.history import history
 from fhir_server.interactions.search import search
@@ -29,7 +28,7 @@ async def metadata(request: Request) -> Response:
 @router.get("/_history", responses=responses(200), summary="System history")
 async def system_history(request: Request) -> Response:
     ctx = context_of(request)
-    result = await run_in_threadpool(history, storage_of(request), ctx, None, None, query_pairs(request))
+    result = await run_long(history, storage_of(request), ctx, None, None, query_pairs(request))
     return outcome_response(request, result)
 
 
@@ -37,7 +36,7 @@ async def system_history(request: Request) -> Response:
 @router.get("/", include_in_schema=False)
 async def system_search(request: Request) -> Response:
     ctx = context_of(request)
-    result = await run_in_threadpool(search, storage_of(request), ctx, None, query_pairs(request))
+    result = await run_long(search, storage_of(request), ctx, None, query_pairs(request))
     return outcome_response(request, result)
 
 
@@ -46,13 +45,5 @@ async def system_search_post(request: Request) -> Response:
     require_body_type(request, frozenset({"application/x-www-form-urlencoded"}))
     params = query_pairs(request) + parse_qsl((await request.body()).decode(), keep_blank_values=True)
     ctx = context_of(request)
-    result = await run_in_threadpool(search, storage_of(request), ctx, None, params)
+    result = await run_long(search, storage_of(request), ctx, None, params)
     return outcome_response(request, result)
-
-
-@router.post("", responses=responses(200, 501), openapi_extra=RESOURCE_BODY, summary="Batch or transaction")
-@router.post("/", include_in_schema=False)
-async def batch_or_transaction(request: Request) -> Response:
-    require_body_type(request)
-    await request.body()
-    raise NotImplementedYet("not-implemented", what="batch/transaction")

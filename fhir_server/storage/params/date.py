@@ -17,7 +17,9 @@ def approximate_bounds(value: DateValue) -> tuple[int, int]:
     return value.low - margin, value.high + margin
 
 
-def range_predicate(low: ColumnElement[int], high: ColumnElement[int], value: DateValue) -> ColumnElement[bool]:
+def range_predicate(
+    low: ColumnElement[int], high: ColumnElement[int], value: DateValue
+) -> ColumnElement[bool]:
     """Prefix semantics of FHIR search for a stored range [low, high) against the query range."""
     q_low, q_high = value.low, value.high
     prefix = value.prefix

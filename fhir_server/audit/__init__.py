@@ -1,0 +1,1 @@
+"""AuditEvent and Provenance writing."""

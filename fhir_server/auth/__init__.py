@@ -1,0 +1,1 @@
+"""SMART on FHIR authorization: arrives with the authorization issue."""

@@ -1,0 +1,1 @@
+"""Legacy clinic systems -> FHIR; content lives in the top-level mappings/ folder."""

@@ -1,0 +1,1 @@
+"""Terminology service code; content lives in the top-level terminology/ folder."""

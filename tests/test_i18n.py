@@ -1,0 +1,43 @@
+"""Every message exists in Spanish and English with the same placeholders."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from fhir_server.i18n import pick_language, translate
+from fhir_server.i18n.catalog import MESSAGES
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+@pytest.mark.parametrize("message_id", sorted(MESSAGES))
+def test_both_languages_same_fields(message_id):
+    texts = MESSAGES[message_id]
+    assert set(texts) == {"es", "en"}
+    assert _fields(texts["es"]) == _fields(texts["en"])
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, "es"),
+        ("en", "en"),
+        ("en-US,en;q=0.9", "en"),
+        ("fr, en;q=0.5", "en"),
+        ("de", "es"),
+        ("es;q=0.2, en;q=0.8", "en"),
+        ("*", "es"),
+        ("en;q=0", "es"),
+    ],
+)
+def test_pick_language(header, expected):
+    assert pick_language(header, "es") == expected
+
+
+def test_translate_falls_back():
+    assert translate("no-such-message", "en") == "no-such-message"
+    assert "Patient/1" in translate("not-found", "en", {"type": "Patient", "id": "1"})
