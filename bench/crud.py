@@ -1,10 +1,12 @@
-"""CRUD benchmark: sequential and concurrent Patient creates, concurrent reads by id.
+"""CRUD benchmark: sequential and 8-concurrent Patient creates, 16-concurrent reads by id.
 
-Usage: python bench/crud.py BASE_URL [--token TOKEN] [--creates N] [--reads N]
+Usage: python bench/crud.py BASE_URL [--token TOKEN] [--driver wrk|python] [--seconds N]
 
-Each simulated client is its own process with one keep-alive HTTP/1.1 connection, so the load
-generator is not limited by one interpreter. Loopback only: the script refuses other hosts.
-Prints requests/s and p50/p95/p99 latency for each phase.
+Driver ``wrk`` (default when installed) runs the C load generator with Lua scripts, so the
+figures are the server's, not the client's. Driver ``python`` runs one process per simulated
+client, each with one keep-alive HTTP/1.1 connection; on two cores those processes take CPU
+from the server. Loopback only: the script refuses other hosts. Prints requests/s and
+p50/p95/p99 latency for each phase.
 """
 
 from __future__ import annotations
@@ -16,9 +18,13 @@ import multiprocessing as mp
 import random
 import statistics
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
+
+import wrk_driver
 
 GIVEN = ["José", "María", "Luis", "Ana", "Carlos", "Rosa", "Jorge", "Lucía"]
 FAMILY = ["Pérez", "Guamán", "Núñez", "Quishpe", "Andrade", "Zambrano", "Torres", "Vera"]
@@ -56,7 +62,7 @@ def _headers(target: Target, body: bool) -> dict[str, str]:
     return headers
 
 
-def _worker(target: Target, kind: str, jobs: list[int], ids: list[str], barrier, results) -> None:
+def _worker(target: Target, kind: str, jobs: list[int], ids: list[str], barrier: Any, results: Any) -> None:
     connection = http.client.HTTPConnection(target.host, target.port, timeout=60)
     latencies: list[float] = []
     errors = 0
@@ -102,12 +108,45 @@ def run_phase(target: Target, name: str, kind: str, clients: int, total: int, id
     errors = sum(e for _, e, _ in gathered)
     created = [i for _, _, c in gathered for i in c]
     q = statistics.quantiles(latencies, n=100)
-    print(
-        f"{name:<28} {len(latencies) / elapsed:8.0f} req/s   p50 {q[49] * 1000:6.2f} ms   "
-        f"p95 {q[94] * 1000:6.2f} ms   p99 {q[98] * 1000:6.2f} ms   errors {errors}   "
-        f"({len(latencies)} requests, {clients} clients)"
-    )
+    rate = len(latencies) / elapsed
+    detail = f"python, {len(latencies)} requests, {clients} client processes"
+    _print(name, rate, q[49] * 1000, q[94] * 1000, q[98] * 1000, errors, detail)
     return created
+
+
+def _print(name: str, rate: float, p50: float, p95: float, p99: float, errors: int, detail: str) -> None:
+    print(
+        f"{name:<28} {rate:8.0f} req/s   p50 {p50:6.2f} ms   p95 {p95:6.2f} ms   p99 {p99:6.2f} ms   "
+        f"errors {errors}   ({detail})"
+    )
+
+
+def run_wrk(target: Target, base_url: str, seconds: int) -> None:
+    """The three phases with wrk; ids for the read phase come from the creates."""
+    auth = wrk_driver.auth_line(target.token)
+    create_url = f"{base_url.rstrip('/')}/Patient"
+    for name, clients in (("create, sequential", 1), ("create, 8 concurrent", 8)):
+        result = wrk_driver.run(create_url, wrk_driver.CREATE % {"auth": auth}, clients, seconds)
+        _print(name, result["rate"], result["p50"], result["p95"], result["p99"], int(result["errors"]),
+               f"wrk, {int(result['requests'])} requests, {clients} connections")  # fmt: skip
+    ids = _some_ids(target)
+    with tempfile.NamedTemporaryFile("w", suffix=".ids", delete=False) as handle:
+        handle.write("\n".join(ids))
+    script = wrk_driver.READ % {"auth": auth, "ids": handle.name, "path": target.path}
+    result = wrk_driver.run(base_url, script, 16, seconds)
+    detail = f"wrk, {int(result['requests'])} requests over {len(ids)} ids, 16 connections"
+    _print("read by id, 16 concurrent", result["rate"], result["p50"], result["p95"], result["p99"],
+           int(result["errors"]), detail)  # fmt: skip
+
+
+def _some_ids(target: Target) -> list[str]:
+    connection = http.client.HTTPConnection(target.host, target.port, timeout=60)
+    connection.request(
+        "GET", f"{target.path}/Patient?_count=1000&_elements=id", headers=_headers(target, False)
+    )
+    bundle = json.loads(connection.getresponse().read())
+    connection.close()
+    return [entry["resource"]["id"] for entry in bundle.get("entry", [])]
 
 
 def main() -> int:
@@ -118,14 +157,22 @@ def main() -> int:
     parser.add_argument("--token", help="bearer token to send (to compare with other servers)")
     parser.add_argument("--creates", type=int, default=2000, help="creates per create phase")
     parser.add_argument("--reads", type=int, default=30000, help="reads in the read phase")
+    parser.add_argument("--driver", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk phase")
     args = parser.parse_args()
     url = urlsplit(args.base_url)
     if url.hostname not in ("127.0.0.1", "localhost", "::1"):
         print("refusing to load a non-loopback host", file=sys.stderr)
         return 2
     target = Target(url.hostname or "127.0.0.1", url.port or 80, url.path.rstrip("/"), args.token)
+    driver = args.driver
+    if driver == "auto":
+        driver = "wrk" if wrk_driver.available() else "python"
+    print(f"target {args.base_url}  driver {driver}")
+    if driver == "wrk":
+        run_wrk(target, args.base_url, args.seconds)
+        return 0
     mp.set_start_method("fork")
-    print(f"target {args.base_url}")
     run_phase(target, "create, sequential", "create", 1, max(args.creates // 4, 100), [])
     ids = run_phase(target, "create, 8 concurrent", "create", 8, args.creates, [])
     run_phase(target, "read by id, 16 concurrent", "read", 16, args.reads, ids)
