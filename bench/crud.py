@@ -73,9 +73,7 @@ def _worker(target: Target, kind: str, jobs: list[int], ids: list[str], barrier:
         if kind == "create":
             connection.request("POST", f"{target.path}/Patient", patient_body(job), _headers(target, True))
         else:
-            connection.request(
-                "GET", f"{target.path}/Patient/{ids[job % len(ids)]}", headers=_headers(target, False)
-            )
+            connection.request("GET", f"{target.path}/Patient/{ids[job % len(ids)]}", headers=_headers(target, False))
         response = connection.getresponse()
         payload = response.read()
         latencies.append(time.perf_counter() - started)
@@ -141,18 +139,14 @@ def run_wrk(target: Target, base_url: str, seconds: int) -> None:
 
 def _some_ids(target: Target) -> list[str]:
     connection = http.client.HTTPConnection(target.host, target.port, timeout=60)
-    connection.request(
-        "GET", f"{target.path}/Patient?_count=1000&_elements=id", headers=_headers(target, False)
-    )
+    connection.request("GET", f"{target.path}/Patient?_count=1000&_elements=id", headers=_headers(target, False))
     bundle = json.loads(connection.getresponse().read())
     connection.close()
     return [entry["resource"]["id"] for entry in bundle.get("entry", [])]
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("base_url", help="FHIR base URL on loopback, e.g. http://127.0.0.1:8080/fhir")
     parser.add_argument("--token", help="bearer token to send (to compare with other servers)")
     parser.add_argument("--creates", type=int, default=2000, help="creates per create phase")

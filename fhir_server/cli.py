@@ -69,9 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``fhir-server`` console script."""
     args = build_parser().parse_args(argv)
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if args.command == "migrate":
         return _migrate(settings)
     if args.command == "serve":

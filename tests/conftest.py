@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -19,14 +20,13 @@ from fhir_server.api.app import create_app
 from fhir_server.settings import Settings
 from fhir_server.storage.engine import make_engine, make_read_engine
 from fhir_server.storage.migrate import upgrade
+from fhir_server.storage.params.common import ExtractContext
 from fhir_server.storage.repository import SqlStorage
 from fhir_server.storage.schema import metadata
 
 BASE_URL = "http://testserver/fhir"
 IN_CI = os.environ.get("CI", "").lower() == "true"
-POSTGRES_ADMIN_URL = os.environ.get(
-    "FHIR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+POSTGRES_ADMIN_URL = os.environ.get("FHIR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 def spec_dir() -> Path:
@@ -100,7 +100,7 @@ def storage(engine: sa.Engine, read_engine: sa.Engine) -> SqlStorage:
     with engine.begin() as connection:
         for table in reversed(metadata.sorted_tables):
             connection.execute(table.delete())
-    return SqlStorage(engine, read_engine)
+    return SqlStorage(engine, read_engine, ExtractContext(ZoneInfo("America/Guayaquil"), BASE_URL))
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:

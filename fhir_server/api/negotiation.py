@@ -65,9 +65,7 @@ def require_body_type(request: Request, allowed: frozenset[str] = frozenset(_JSO
         return FHIR_JSON
     media = header.split(";")[0].strip().lower()
     if media not in allowed:
-        raise UnsupportedMediaType(
-            "unsupported-media-type", content_type=media, expected=", ".join(sorted(allowed))
-        )
+        raise UnsupportedMediaType("unsupported-media-type", content_type=media, expected=", ".join(sorted(allowed)))
     return media
 
 

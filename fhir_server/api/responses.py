@@ -71,9 +71,7 @@ def write_response(request: Request, result: Result, message: str) -> Response:
         return Response(status_code=result.status, headers=headers)
     if prefer == "OperationOutcome" or result.body is None:
         names = _names(result)
-        outcome = operation_outcome(
-            [Issue("informational", message, names, "information")], language_of(request)
-        )
+        outcome = operation_outcome([Issue("informational", message, names, "information")], language_of(request))
         return render_json(request, outcome, result.status, headers, media)
     return render_json(request, result.body, result.status, headers, media)
 
@@ -93,6 +91,4 @@ def outcome_response(request: Request, result: Result) -> Response:
     if result.body is not None:
         return render_json(request, result.body, result.status, headers, media)
     issues = [result.info] if result.info is not None else []
-    return render_json(
-        request, operation_outcome(issues, language_of(request)), result.status, headers, media
-    )
+    return render_json(request, operation_outcome(issues, language_of(request)), result.status, headers, media)

@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl
 from fhir_server.errors import Invalid
 from fhir_server.interactions.context import RequestContext
 from fhir_server.search.query import SearchQuery, parse_query
+from fhir_server.search.registry import r4_registry
 
 
 def parse_criteria(ctx: RequestContext, type_name: str, criteria: str | list[tuple[str, str]]) -> SearchQuery:
@@ -15,14 +16,22 @@ def parse_criteria(ctx: RequestContext, type_name: str, criteria: str | list[tup
     pairs = [(name, value) for name, value in pairs if name not in ("_format", "_pretty")]
     if not pairs:
         raise Invalid("criteria-required", code="required")
-    query = parse_query(type_name, pairs, zone=ctx.zone, default_count=2, max_count=2, strict=True)
+    query = parse_query(
+        type_name,
+        pairs,
+        registry=r4_registry(),
+        zone=ctx.zone,
+        base_url=ctx.base_url,
+        default_count=2,
+        max_count=2,
+        strict=True,
+    )
     if not query.clauses:
         raise Invalid("criteria-required", code="required")
-    query.count, query.offset, query.sort, query.total = 2, 0, [], "none"
+    query.count, query.sort, query.total, query.includes, query.cursor = 2, [], "none", [], None
     return query
 
 
 def lock_key(type_name: str, query: SearchQuery) -> str:
     """A stable key for the criteria, so concurrent conditional writes serialise on it."""
-    parts = sorted(f"{c.name}={sorted(map(repr, c.values))}" for c in query.clauses)
-    return type_name + "?" + "&".join(parts)
+    return type_name + "?" + "&".join(sorted(repr(c) for c in query.clauses))

@@ -26,9 +26,7 @@ def location(ctx: RequestContext, stored: Stored) -> str:
     return f"{ctx.base_url}/{stored.type}/{stored.id}/_history/{stored.version}"
 
 
-def stored_result(
-    ctx: RequestContext, stored: Stored, status: int = 200, *, with_location: bool = False
-) -> Result:
+def stored_result(ctx: RequestContext, stored: Stored, status: int = 200, *, with_location: bool = False) -> Result:
     """A Result carrying a stored version and its ETag / Last-Modified (and Location)."""
     return Result(
         status,
@@ -140,9 +138,7 @@ def create(
     return storage.write(work)
 
 
-def _put(
-    writer: Writer, ctx: RequestContext, resource: dict[str, Any], res_id: str, expected: int | None
-) -> Result:
+def _put(writer: Writer, ctx: RequestContext, resource: dict[str, Any], res_id: str, expected: int | None) -> Result:
     type_name = resource["resourceType"]
     current = writer.current(type_name, res_id)
     check_if_match(expected, current, type_name, res_id)
@@ -195,9 +191,7 @@ def conditional_update(
         writer.lock(lock_key(type_name, criteria))
         matches = writer.search(criteria).rows
         if len(matches) > 1:
-            raise PreconditionFailed(
-                "multiple-matches", code="multiple-matches", count=len(matches), type=type_name
-            )
+            raise PreconditionFailed("multiple-matches", code="multiple-matches", count=len(matches), type=type_name)
         if matches:
             match_id = matches[0].id
             if body_id is not None and body_id != match_id:
@@ -252,9 +246,7 @@ def delete(
     return storage.write(work)
 
 
-def conditional_delete(
-    storage: SqlStorage, ctx: RequestContext, type_name: str, criteria_text: str
-) -> Result:
+def conditional_delete(storage: SqlStorage, ctx: RequestContext, type_name: str, criteria_text: str) -> Result:
     """DELETE Type?criteria: deletes the single match (412 when several match)."""
     require_served_type(type_name)
     criteria = parse_criteria(ctx, type_name, criteria_text)
@@ -263,9 +255,7 @@ def conditional_delete(
         writer.lock(lock_key(type_name, criteria))
         matches = writer.search(criteria).rows
         if len(matches) > 1:
-            raise PreconditionFailed(
-                "multiple-matches", code="multiple-matches", count=len(matches), type=type_name
-            )
+            raise PreconditionFailed("multiple-matches", code="multiple-matches", count=len(matches), type=type_name)
         if not matches:
             names = {"type": type_name}
             return Result(200, info=Issue("informational", "conditional-delete-none", names, "information"))

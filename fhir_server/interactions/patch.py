@@ -52,11 +52,7 @@ def patch(
             raise Invalid("patch-invalid", code="structure", detail=str(exc)) from None
         except PatchFailed as exc:
             raise Unprocessable("patch-failed", code="processing", detail=str(exc)) from None
-        if (
-            not isinstance(patched, dict)
-            or patched.get("resourceType") != type_name
-            or patched.get("id") != res_id
-        ):
+        if not isinstance(patched, dict) or patched.get("resourceType") != type_name or patched.get("id") != res_id:
             raise Invalid("patch-changes-identity", code="invalid")
         validate(patched)
         if same_content(patched, original):

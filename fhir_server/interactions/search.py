@@ -1,4 +1,4 @@
-"""search at type and system level: a searchset Bundle with self/next/previous links.
+"""search at type, system and compartment level: a searchset Bundle with self/first/next links.
 
 https://hl7.org/fhir/R4/search.html
 """
@@ -7,48 +7,43 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhir_server.errors import Issue, operation_outcome
+from fhir_server.errors import Invalid, Issue, operation_outcome
 from fhir_server.interactions.bundles import bundle, full_url, page_url, resource_fragment
 from fhir_server.interactions.context import RequestContext, Result
+from fhir_server.interactions.valuesets import expand_in_modifiers
+from fhir_server.model.references import is_valid_id
 from fhir_server.model.validation import require_served_type
-from fhir_server.search.query import SearchQuery, parse_query
+from fhir_server.search.compartments import COMPARTMENTS
+from fhir_server.search.query import Clause, SearchQuery, parse_query
+from fhir_server.search.registry import r4_registry
+from fhir_server.storage.records import Page
 from fhir_server.storage.repository import SqlStorage
 
 
-def _links(
-    ctx: RequestContext, path: str, params: list[tuple[str, str]], query: SearchQuery, has_more: bool
-) -> list[tuple[str, str]]:
-    base = [(k, v) for k, v in params if k != "_offset"]
-
-    def at(offset: int) -> str:
-        return page_url(ctx, path, [*base, ("_offset", str(offset))] if offset else base)
-
-    links = [("self", at(query.offset)), ("first", at(0))]
-    if query.offset > 0:
-        links.append(("previous", at(max(0, query.offset - query.count))))
-    if has_more:
-        links.append(("next", at(query.offset + query.count)))
+def _links(ctx: RequestContext, path: str, params: list[tuple[str, str]], page: Page) -> list[tuple[str, str]]:
+    base = [(k, v) for k, v in params if k != "_cursor"]
+    links = [("self", page_url(ctx, path, params)), ("first", page_url(ctx, path, base))]
+    if page.next_cursor is not None:
+        links.append(("next", page_url(ctx, path, [*base, ("_cursor", page.next_cursor)])))
     return links
 
 
-def search(
-    storage: SqlStorage, ctx: RequestContext, type_name: str | None, params: list[tuple[str, str]]
-) -> Result:
-    """Run a search and answer a searchset Bundle."""
-    if type_name is not None:
-        require_served_type(type_name)
-    query = parse_query(
+def parse(ctx: RequestContext, type_name: str | None, params: list[tuple[str, str]]) -> SearchQuery:
+    """The query a request asks for (400 for malformed values, strict-mode unknowns)."""
+    return parse_query(
         type_name,
         params,
+        registry=r4_registry(),
         zone=ctx.zone,
+        base_url=ctx.base_url,
         default_count=ctx.default_page_size,
         max_count=ctx.max_page_size,
         strict=ctx.strict_handling,
     )
-    if query.summary == "count":
-        query.total, query.count = "accurate", 0
-    page = storage.search(query)
-    entries: list[dict[str, Any]] = [
+
+
+def _entries(ctx: RequestContext, query: SearchQuery, page: Page) -> list[dict[str, Any]]:
+    entries = [
         {
             "fullUrl": full_url(ctx, stored),
             "resource": resource_fragment(stored, query.summary, query.elements),
@@ -56,10 +51,55 @@ def search(
         }
         for stored in page.rows
     ]
+    entries += [
+        {
+            "fullUrl": full_url(ctx, stored),
+            "resource": resource_fragment(stored),
+            "search": {"mode": "include"},
+        }
+        for stored in page.included
+    ]
     if query.ignored:
         issue = Issue("not-supported", "unknown-parameter", {"name": ", ".join(query.ignored)}, "warning")
         entries.append({"resource": operation_outcome([issue], ctx.language), "search": {"mode": "outcome"}})
-    path = type_name or ""
+    return entries
+
+
+def run(
+    storage: SqlStorage, ctx: RequestContext, query: SearchQuery, path: str, params: list[tuple[str, str]]
+) -> Result:
+    """Execute a parsed query and build the searchset Bundle."""
+    expand_in_modifiers(storage, query)
+    if query.summary == "count":
+        query.total, query.count, query.includes = "accurate", 0, []
+    page = storage.search(query)
     kept = [(k, v) for k, v in params if k.split(":")[0] not in query.ignored and k not in query.ignored]
-    links = _links(ctx, path, kept, query, page.has_more)
-    return Result(200, bundle("searchset", entries, total=page.total, links=links))
+    links = _links(ctx, path, kept, page)
+    return Result(200, bundle("searchset", _entries(ctx, query, page), total=page.total, links=links))
+
+
+def search(storage: SqlStorage, ctx: RequestContext, type_name: str | None, params: list[tuple[str, str]]) -> Result:
+    """Type-level search (system-level when ``type_name`` is None)."""
+    if type_name is not None:
+        require_served_type(type_name)
+    query = parse(ctx, type_name, params)
+    return run(storage, ctx, query, type_name or "", params)
+
+
+def compartment_search(
+    storage: SqlStorage,
+    ctx: RequestContext,
+    compartment: str,
+    owner: str,
+    type_name: str,
+    params: list[tuple[str, str]],
+) -> Result:
+    """``Patient/123/Observation``: the type's resources in that patient's compartment."""
+    require_served_type(type_name)
+    if compartment not in COMPARTMENTS or not is_valid_id(owner):
+        raise Invalid("bad-parameter", code="not-supported", name="compartment", value=compartment)
+    if type_name != compartment and type_name not in COMPARTMENTS[compartment]:
+        raise Invalid("bad-parameter", code="not-supported", name="compartment", value=f"{compartment}/{type_name}")
+    query = parse(ctx, type_name, params)
+    query.clauses.append(Clause("_compartment", None, None, (compartment, owner)))
+    return run(storage, ctx, query, f"{compartment}/{owner}/{type_name}", params)

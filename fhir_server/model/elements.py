@@ -194,6 +194,7 @@ def _fhir_owner(type_name: str) -> str:
     return type_name
 
 
+@cache
 def choice_groups(type_name: str) -> dict[str, list[str]]:
     """Choice group ('value') -> the JSON names of its alternatives ('valueQuantity', ...)."""
     groups: dict[str, list[str]] = {}

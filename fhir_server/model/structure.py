@@ -198,9 +198,7 @@ class _Walker:
                 return
             if element.codes is not None and value not in element.codes:
                 allowed = (
-                    ", ".join(sorted(element.codes))
-                    if len(element.codes) <= 12
-                    else f"{len(element.codes)} codes"
+                    ", ".join(sorted(element.codes)) if len(element.codes) <= 12 else f"{len(element.codes)} codes"
                 )
                 self.add(
                     "code-invalid",

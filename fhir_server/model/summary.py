@@ -62,7 +62,5 @@ def select_elements(resource: dict[str, Any], elements: Iterable[str]) -> dict[s
     wanted = {e.split(".")[-1] if e.startswith(type_name + ".") else e.split(".")[0] for e in elements}
     wanted |= _mandatory(type_name)
     head = {k: resource[k] for k in _ALWAYS if k in resource}
-    kept = {
-        k: v for k, v in resource.items() if k not in head and (k in wanted or k.removeprefix("_") in wanted)
-    }
+    kept = {k: v for k, v in resource.items() if k not in head and (k in wanted or k.removeprefix("_") in wanted)}
     return _tagged({**head, **kept})

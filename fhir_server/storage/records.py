@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,8 +21,13 @@ class Stored:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """A page of results: the rows, whether more follow, and the total when counted."""
+    """A page of results: the rows, the cursor of the next page, the total when counted, includes."""
 
     rows: list[Stored]
-    has_more: bool
+    next_cursor: str | None
     total: int | None = None
+    included: list[Stored] = field(default_factory=list)
+
+    @property
+    def has_more(self) -> bool:
+        return self.next_cursor is not None

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, and_, bindparam, exists, func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -16,10 +17,12 @@ from fhir_server.errors import Conflict, Unavailable
 from fhir_server.search.query import SearchQuery
 from fhir_server.storage.engine import WRITE_OPTION
 from fhir_server.storage.fast import CompiledLookup
+from fhir_server.storage.params.common import ExtractContext
 from fhir_server.storage.records import Page, Stored
 from fhir_server.storage.schema import resource, resource_version
-from fhir_server.storage.sql_search import CURRENT_COLUMNS, build_count, build_page
-from fhir_server.storage.writer import Writer, row_to_stored
+from fhir_server.storage.searching import run_search
+from fhir_server.storage.sql_search import CURRENT_COLUMNS
+from fhir_server.storage.writer import Writer
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -95,8 +98,11 @@ def _is_retryable(exc: DBAPIError) -> bool:
 class SqlStorage:
     """The storage of resources on one engine (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: Engine, read_engine: Engine | None = None) -> None:
+    def __init__(
+        self, engine: Engine, read_engine: Engine | None = None, context: ExtractContext | None = None
+    ) -> None:
         self.engine = engine
+        self.context = context or ExtractContext(ZoneInfo("America/Guayaquil"), "http://127.0.0.1:8080/fhir")
         # Reads run without a transaction (autocommit): one round trip, no ROLLBACK on return.
         self.read_engine = read_engine or engine
         self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
@@ -116,19 +122,8 @@ class SqlStorage:
         return Stored(pk, type_, id_, version_, updated, bool(deleted), content, method)
 
     def search(self, query: SearchQuery) -> Page:
-        """One page of current resources matching the query."""
-
-        def run(connection: Connection) -> Page:
-            rows = [row_to_stored(r) for r in connection.execute(build_page(query))]
-            has_more = len(rows) > query.count
-            total = None
-            if query.total == "accurate":
-                total = int(connection.execute(build_count(query)).scalar_one())
-            elif not has_more and query.offset == 0:
-                total = len(rows)
-            return Page(rows[: query.count], has_more, total)
-
-        return self._read(run)
+        """One page of current resources matching the query (with its includes)."""
+        return self._read(lambda connection: run_search(connection, query))
 
     def history(self, query: HistoryQuery) -> HistoryPage:
         """Versions newest first, filtered by type/id, _since and _at, paged by sequence."""
@@ -192,7 +187,7 @@ class SqlStorage:
                 with self.engine.connect() as connection:
                     connection = connection.execution_options(**{WRITE_OPTION: True})
                     with connection.begin():
-                        return work(Writer(connection))
+                        return work(Writer(connection, self.context))
             except IntegrityError as exc:
                 # A concurrent writer created the same row; the retry sees it.
                 if attempt == _MAX_ATTEMPTS:

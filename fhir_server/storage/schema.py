@@ -7,6 +7,8 @@ never scans history. Instants are integer microseconds since the epoch (UTC) on 
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -16,8 +18,10 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -67,3 +71,134 @@ resource_version = Table(
 
 # Instance history and vread look versions up by type and id.
 Index(None, resource_version.c.res_type, resource_version.c.res_id)
+
+
+def _index_table(name: str, *columns: Column[Any]) -> Table:
+    """An index table: one row per indexed value of one search parameter of one resource."""
+    return Table(
+        name,
+        metadata,
+        Column("resource_pk", PrimaryKey, ForeignKey("resource.pk", ondelete="CASCADE"), nullable=False),
+        Column("res_type", String(64), nullable=False),
+        Column("param", String(100), nullable=False),
+        *columns,
+        Index(None, "resource_pk"),
+    )
+
+
+# Text compared byte-wise (C collation on PostgreSQL, BINARY on SQLite) so prefix range scans work.
+Folded = String(collation="C").with_variant(String(), "sqlite")
+
+idx_string = _index_table(
+    "idx_string",
+    Column("value", Folded, nullable=False),
+    Column("exact", Text, nullable=False),
+)
+Index(None, idx_string.c.param, idx_string.c.res_type, idx_string.c.value)
+
+idx_token = _index_table(
+    "idx_token",
+    Column("system", Text, nullable=True),
+    Column("code", Text, nullable=True),
+    Column("text", Folded, nullable=True),
+    Column("type_system", Text, nullable=True),
+    Column("type_code", Text, nullable=True),
+)
+Index(None, idx_token.c.param, idx_token.c.res_type, idx_token.c.code, idx_token.c.system)
+
+idx_date = _index_table(
+    "idx_date",
+    Column("low", BigInteger, nullable=False),
+    Column("high", BigInteger, nullable=False),
+)
+Index(None, idx_date.c.param, idx_date.c.res_type, idx_date.c.low)
+Index(None, idx_date.c.param, idx_date.c.res_type, idx_date.c.high)
+
+idx_number = _index_table(
+    "idx_number",
+    Column("value", Numeric, nullable=False),
+    Column("low", Numeric, nullable=False),
+    Column("high", Numeric, nullable=False),
+)
+Index(None, idx_number.c.param, idx_number.c.res_type, idx_number.c.value)
+
+idx_quantity = _index_table(
+    "idx_quantity",
+    Column("system", Text, nullable=True),
+    Column("code", Text, nullable=True),
+    Column("value", Numeric, nullable=False),
+    Column("low", Numeric, nullable=False),
+    Column("high", Numeric, nullable=False),
+    Column("canonical_code", Text, nullable=True),
+    Column("canonical_low", Numeric, nullable=True),
+    Column("canonical_high", Numeric, nullable=True),
+)
+Index(None, idx_quantity.c.param, idx_quantity.c.res_type, idx_quantity.c.code, idx_quantity.c.value)
+Index(
+    None,
+    idx_quantity.c.param,
+    idx_quantity.c.res_type,
+    idx_quantity.c.canonical_code,
+    idx_quantity.c.canonical_low,
+)
+
+idx_reference = _index_table(
+    "idx_reference",
+    Column("target_type", String(64), nullable=True),
+    Column("target_id", String(64), nullable=True),
+    Column("target_version", String(64), nullable=True),
+    Column("url", Text, nullable=True),
+    Column("identifier_system", Text, nullable=True),
+    Column("identifier_value", Text, nullable=True),
+)
+Index(
+    None,
+    idx_reference.c.param,
+    idx_reference.c.res_type,
+    idx_reference.c.target_id,
+    idx_reference.c.target_type,
+)
+Index(None, idx_reference.c.target_id, idx_reference.c.target_type)
+Index(None, idx_reference.c.url)
+
+idx_uri = _index_table(
+    "idx_uri",
+    Column("value", Folded, nullable=False),
+)
+Index(None, idx_uri.c.param, idx_uri.c.res_type, idx_uri.c.value)
+
+# Composite parameters: the first component is a token, the second one of token, quantity, date
+# or string (the R4 composites of the served types are all of this shape).
+idx_composite = _index_table(
+    "idx_composite",
+    Column("system1", Text, nullable=True),
+    Column("code1", Text, nullable=True),
+    Column("system2", Text, nullable=True),
+    Column("code2", Text, nullable=True),
+    Column("low2", Numeric, nullable=True),
+    Column("high2", Numeric, nullable=True),
+    Column("date_low2", BigInteger, nullable=True),
+    Column("date_high2", BigInteger, nullable=True),
+    Column("text2", Folded, nullable=True),
+)
+Index(None, idx_composite.c.param, idx_composite.c.res_type, idx_composite.c.code1)
+
+INDEX_TABLES = {
+    "string": idx_string,
+    "token": idx_token,
+    "date": idx_date,
+    "number": idx_number,
+    "quantity": idx_quantity,
+    "reference": idx_reference,
+    "uri": idx_uri,
+    "composite": idx_composite,
+}
+
+# Where `fhir-server reindex` got to, per resource type, so an interrupted run resumes.
+reindex_progress = Table(
+    "reindex_progress",
+    metadata,
+    Column("res_type", String(64), primary_key=True),
+    Column("last_pk", BigInteger, nullable=False),
+    Column("registry_version", String(64), nullable=False),
+)

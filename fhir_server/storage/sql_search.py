@@ -1,14 +1,23 @@
-"""SearchQuery -> SQL over the current-version table and the index tables; bound parameters only."""
+"""SearchQuery -> SQL over the current-version table and the index tables; bound parameters only.
+
+Each clause becomes ``pk IN (SELECT resource_pk FROM idx_<type> WHERE ...)`` (or its negation), so
+both engines drive the query from the index that is most selective. Chains and ``_has`` nest the
+same way through ``idx_reference``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, not_, or_, select, true
+from sqlalchemy.sql import FromClause
 
-from fhir_server.search.query import Clause, DateValue, SearchQuery
-from fhir_server.storage.params.date import instant_predicate
-from fhir_server.storage.schema import resource
+from fhir_server.search.compartments import COMPARTMENTS
+from fhir_server.search.query import AnyClause, ChainClause, Clause, HasClause, SearchQuery
+from fhir_server.search.values_parse import DateValue, TokenValue
+from fhir_server.storage.params import composite, date, number, quantity, reference, string, token, uri
+from fhir_server.storage.schema import INDEX_TABLES, idx_reference, resource
 
 CURRENT_COLUMNS = (
     resource.c.pk,
@@ -19,38 +28,135 @@ CURRENT_COLUMNS = (
     resource.c.deleted,
     resource.c.content,
 )
+PREDICATES: dict[str, Callable[..., ColumnElement[bool]]] = {
+    "string": string.predicate,
+    "token": token.predicate,
+    "date": date.predicate,
+    "number": number.predicate,
+    "quantity": quantity.predicate,
+    "reference": reference.predicate,
+    "uri": uri.predicate,
+}
 
 
-def _clause_predicate(clause: Clause) -> ColumnElement[bool]:
+def _index_subquery(kind: str, param: str, type_name: str | None, condition: ColumnElement[bool]) -> Select[Any]:
+    table = INDEX_TABLES[kind]
+    conditions = [table.c.param == param, condition]
+    if type_name is not None:
+        conditions.insert(1, table.c.res_type == type_name)
+    return select(table.c.resource_pk).where(*conditions)
+
+
+def _values_condition(clause: Clause, kind: str) -> ColumnElement[bool]:
+    table = INDEX_TABLES[kind]
+    if kind == "composite":
+        return or_(*(composite.predicate(table, value) for value in clause.values))
+    match = PREDICATES[kind]
+    modifier = None if clause.modifier == "not" else clause.modifier
+    return or_(*(match(table, modifier, value) for value in clause.values))
+
+
+def _special(clause: Clause, target: FromClause, type_name: str | None) -> ColumnElement[bool] | None:
     if clause.name == "_id":
-        ids = [str(v) for v in clause.values if v]
-        return resource.c.res_id.in_(ids) if ids else false()
+        ids = [v.code for v in clause.values if isinstance(v, TokenValue) and v.code]
+        return target.c.res_id.in_(ids) if ids else false()
     if clause.name == "_lastUpdated":
-        dates = [v for v in clause.values if isinstance(v, DateValue)]
-        return or_(*(instant_predicate(resource.c.last_updated, d) for d in dates))
-    raise ValueError(f"no predicate for {clause.name}")
+        return or_(
+            *(date.instant_predicate(target.c.last_updated, v) for v in clause.values if isinstance(v, DateValue))
+        )
+    if clause.name == "_list":
+        lists = select(resource.c.pk).where(
+            resource.c.res_type == "List",
+            resource.c.res_id.in_(list(clause.values)),
+            resource.c.deleted.is_(False),
+        )
+        items = select(idx_reference.c.target_id).where(
+            idx_reference.c.param == "item",
+            idx_reference.c.resource_pk.in_(lists),
+            idx_reference.c.target_type == target.c.res_type,
+        )
+        return target.c.res_id.in_(items)
+    if clause.name == "_compartment":
+        compartment, owner = clause.values
+        params = COMPARTMENTS[str(compartment)].get(type_name or "", ())
+        linked = select(idx_reference.c.resource_pk).where(
+            idx_reference.c.param.in_(params),
+            idx_reference.c.res_type == type_name,
+            idx_reference.c.target_type == compartment,
+            idx_reference.c.target_id == owner,
+        )
+        itself = and_(target.c.res_type == compartment, target.c.res_id == owner)
+        return or_(target.c.pk.in_(linked), itself) if params else itself
+    return None
 
 
-def _filtered(query: SearchQuery, columns: Any) -> Select[Any]:
+def clause_predicate(clause: AnyClause, target: FromClause, type_name: str | None) -> ColumnElement[bool]:
+    """The condition a row of ``target`` (the resource table or an alias) must meet."""
+    if isinstance(clause, ChainClause):
+        return _chain(clause, target, type_name)
+    if isinstance(clause, HasClause):
+        return _has(clause, target)
+    special = _special(clause, target, type_name)
+    if special is not None:
+        return special
+    assert clause.param is not None
+    kind = clause.param.type
+    param = clause.param.code
+    if clause.missing is not None:
+        present = target.c.pk.in_(_index_subquery(kind, param, type_name, true()))
+        return not_(present) if clause.missing else present
+    matching = target.c.pk.in_(_index_subquery(kind, param, type_name, _values_condition(clause, kind)))
+    return not_(matching) if clause.modifier == "not" else matching
+
+
+def _targets(type_name: str, clause: AnyClause) -> Select[Any]:
+    inner = resource.alias()
+    return select(inner.c.res_id).where(
+        inner.c.res_type == type_name, inner.c.deleted.is_(False), clause_predicate(clause, inner, type_name)
+    )
+
+
+def _chain(clause: ChainClause, target: FromClause, type_name: str | None) -> ColumnElement[bool]:
+    ref = idx_reference.alias()
+    alternatives = [
+        and_(ref.c.target_type == target_type, ref.c.target_id.in_(_targets(target_type, inner)))
+        for target_type, inner in clause.targets
+    ]
+    conditions = [ref.c.param == clause.param.code, or_(*alternatives)]
+    if type_name is not None:
+        conditions.append(ref.c.res_type == type_name)
+    return target.c.pk.in_(select(ref.c.resource_pk).where(*conditions))
+
+
+def _has(clause: HasClause, target: FromClause) -> ColumnElement[bool]:
+    ref = idx_reference.alias()
+    source = resource.alias()
+    pointing = (
+        select(ref.c.target_id)
+        .join(source, source.c.pk == ref.c.resource_pk)
+        .where(
+            ref.c.param == clause.reference.code,
+            ref.c.res_type == clause.source_type,
+            ref.c.target_type == target.c.res_type,
+            source.c.deleted.is_(False),
+            clause_predicate(clause.inner, source, clause.source_type),
+        )
+    )
+    return target.c.res_id.in_(pointing)
+
+
+def filtered(query: SearchQuery, columns: Any) -> Select[Any]:
+    """The rows the query selects (current, not deleted), without order or limit."""
     stmt = select(*columns).where(resource.c.deleted.is_(False))
     if query.type is not None:
         stmt = stmt.where(resource.c.res_type == query.type)
+    elif query.types:
+        stmt = stmt.where(resource.c.res_type.in_(query.types))
     for clause in query.clauses:
-        stmt = stmt.where(_clause_predicate(clause))
+        stmt = stmt.where(clause_predicate(clause, resource, query.type))
     return stmt
-
-
-def build_page(query: SearchQuery) -> Select[Any]:
-    """The page select: count + 1 rows from offset, in the requested order (pk breaks ties)."""
-    stmt = _filtered(query, CURRENT_COLUMNS)
-    order: list[Any] = []
-    for key in query.sort:
-        column = resource.c.last_updated if key.name == "_lastUpdated" else resource.c.res_id
-        order.append(column.desc() if key.descending else column.asc())
-    order.append(resource.c.pk.asc())
-    return stmt.order_by(*order).limit(query.count + 1).offset(query.offset)
 
 
 def build_count(query: SearchQuery) -> Select[Any]:
     """The total number of matches."""
-    return _filtered(query, (func.count(),))
+    return select(func.count()).select_from(filtered(query, (resource.c.pk,)).subquery())

@@ -11,9 +11,13 @@ from fhir_server.model.instants import now_us
 from fhir_server.model.json import dumps
 from fhir_server.model.meta import stamp
 from fhir_server.search.query import SearchQuery
+from fhir_server.storage import index_writer
+from fhir_server.storage.indexing import index_rows
+from fhir_server.storage.params.common import ExtractContext
 from fhir_server.storage.records import Page, Stored
 from fhir_server.storage.schema import resource, resource_version
-from fhir_server.storage.sql_search import CURRENT_COLUMNS, build_count, build_page
+from fhir_server.storage.searching import run_search
+from fhir_server.storage.sql_search import CURRENT_COLUMNS
 
 # Built once: constructing DML per call costs more than executing it.
 _INSERT_CURRENT = insert(resource).returning(resource.c.pk)
@@ -33,9 +37,10 @@ def row_to_stored(row: Any) -> Stored:
 class Writer:
     """One write transaction. Every method runs on the same connection and commits together."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, context: ExtractContext) -> None:
         self.connection = connection
         self.postgres = connection.dialect.name == "postgresql"
+        self.context = context
 
     def current(self, type_name: str, res_id: str) -> Stored | None:
         """The current row, locked until commit (FOR UPDATE on PostgreSQL; SQLite is serialised)."""
@@ -51,12 +56,7 @@ class Writer:
 
     def search(self, query: SearchQuery) -> Page:
         """Search inside this transaction (sees its own writes)."""
-        rows = [row_to_stored(r) for r in self.connection.execute(build_page(query))]
-        has_more = len(rows) > query.count
-        total = None
-        if query.total == "accurate":
-            total = int(self.connection.execute(build_count(query)).scalar_one())
-        return Page(rows[: query.count], has_more, total)
+        return run_search(self.connection, query)
 
     def _next_instant(self, previous: Stored | None) -> int:
         instant = now_us()
@@ -64,14 +64,14 @@ class Writer:
             instant = previous.last_updated + 1
         return instant
 
-    def save(
-        self, resource_json: dict[str, Any], res_id: str, method: str, previous: Stored | None
-    ) -> Stored:
+    def save(self, resource_json: dict[str, Any], res_id: str, method: str, previous: Stored | None) -> Stored:
         """Write a new version (1 when there is no previous row) and return it."""
         type_name = resource_json["resourceType"]
         version = previous.version + 1 if previous is not None else 1
         instant = self._next_instant(previous)
-        content = dumps(stamp(resource_json, res_id, version, instant))
+        stamped = stamp(resource_json, res_id, version, instant)
+        content = dumps(stamped)
+        rows = index_rows(stamped, self.context)
         values = {"version": version, "last_updated": instant, "deleted": False, "content": content}
         if previous is None:
             row = {"res_type": type_name, "res_id": res_id, **values}
@@ -79,6 +79,9 @@ class Writer:
         else:
             pk = previous.pk
             self.connection.execute(_UPDATE_CURRENT, {"key": pk, **values})
+            if not previous.deleted:
+                index_writer.clear(self.connection, pk)
+        index_writer.insert_rows(self.connection, pk, type_name, rows)
         saved = Stored(pk, type_name, res_id, version, instant, False, content, method)
         self._append_version(saved)
         return saved
@@ -89,6 +92,7 @@ class Writer:
         instant = self._next_instant(previous)
         values = {"version": version, "last_updated": instant, "deleted": True, "content": None}
         self.connection.execute(_UPDATE_CURRENT, {"key": previous.pk, **values})
+        index_writer.clear(self.connection, previous.pk)
         tombstone = Stored(previous.pk, previous.type, previous.id, version, instant, True, None, "DELETE")
         self._append_version(tombstone)
         return tombstone

@@ -37,27 +37,19 @@ def test_conditional_criteria_must_be_known(client):
 
 
 def test_conditional_update(client):
-    created = client.put(
-        "/fhir/Patient?_id=cond-1", content=json.dumps(patient(id="cond-1")), headers=FHIR_JSON
-    )
+    created = client.put("/fhir/Patient?_id=cond-1", content=json.dumps(patient(id="cond-1")), headers=FHIR_JSON)
     assert created.status_code == 201
     assert created.json()["id"] == "cond-1"
-    updated = client.put(
-        "/fhir/Patient?_id=cond-1", content=json.dumps(patient(gender="female")), headers=FHIR_JSON
-    )
+    updated = client.put("/fhir/Patient?_id=cond-1", content=json.dumps(patient(gender="female")), headers=FHIR_JSON)
     assert updated.status_code == 200
     assert updated.json()["id"] == "cond-1"
     assert updated.json()["meta"]["versionId"] == "2"
-    wrong_id = client.put(
-        "/fhir/Patient?_id=cond-1", content=json.dumps(patient(id="other")), headers=FHIR_JSON
-    )
+    wrong_id = client.put("/fhir/Patient?_id=cond-1", content=json.dumps(patient(id="other")), headers=FHIR_JSON)
     assert wrong_id.status_code == 400
     server_id = client.put("/fhir/Patient?_id=nobody", content=json.dumps(patient()), headers=FHIR_JSON)
     assert server_id.status_code == 201
     post(client, patient())
-    several = client.put(
-        "/fhir/Patient?_lastUpdated=gt2000", content=json.dumps(patient()), headers=FHIR_JSON
-    )
+    several = client.put("/fhir/Patient?_lastUpdated=gt2000", content=json.dumps(patient()), headers=FHIR_JSON)
     assert several.status_code == 412
 
 

@@ -24,9 +24,7 @@ def test_create_assigns_id_and_meta_and_sends_headers(client):
     body = response.json()
     assert body["id"] != "client-id"
     assert body["meta"]["versionId"] == "1"
-    assert (
-        body["meta"]["lastUpdated"].startswith("20") and body["meta"]["lastUpdated"] != "2000-01-01T00:00:00Z"
-    )
+    assert body["meta"]["lastUpdated"].startswith("20") and body["meta"]["lastUpdated"] != "2000-01-01T00:00:00Z"
     assert response.headers["etag"] == 'W/"1"'
     assert response.headers["location"] == f"http://testserver/fhir/Patient/{body['id']}/_history/1"
     assert response.headers["last-modified"].endswith("GMT")
@@ -43,9 +41,7 @@ def test_read_returns_the_stored_bytes(client):
 
 def test_decimals_keep_their_precision(client):
     values = ["1.50", "0.000120", "1e2", "12345678901234567890", "3.14159265358979323846"]
-    extensions = ",".join(
-        f'{{"url":"http://example.org/v{i}","valueDecimal":{v}}}' for i, v in enumerate(values)
-    )
+    extensions = ",".join(f'{{"url":"http://example.org/v{i}","valueDecimal":{v}}}' for i, v in enumerate(values))
     body = f'{{"resourceType":"Patient","extension":[{extensions}]}}'
     created = client.post("/fhir/Patient", content=body, headers=FHIR_JSON)
     assert created.status_code == 201, created.text

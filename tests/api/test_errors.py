@@ -23,9 +23,7 @@ def faulty_client(storage, database_url, monkeypatch):
 
 
 def test_unexpected_errors_are_500_outcomes_without_internals(faulty_client):
-    response = faulty_client.get(
-        "/fhir/Patient/1", headers={"X-Request-ID": "req-42", "Accept-Language": "en"}
-    )
+    response = faulty_client.get("/fhir/Patient/1", headers={"X-Request-ID": "req-42", "Accept-Language": "en"})
     assert response.status_code == 500
     outcome = response.json()
     assert issue_codes(outcome) == ["exception"]

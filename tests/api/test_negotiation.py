@@ -37,27 +37,19 @@ def test_accept_without_json_is_406(client, accept):
     assert issue_codes(response.json()) == ["not-supported"]
 
 
-@pytest.mark.parametrize(
-    ("fmt", "status"), [("json", 200), ("application/fhir+json", 200), ("xml", 406), ("ttl", 406)]
-)
+@pytest.mark.parametrize(("fmt", "status"), [("json", 200), ("application/fhir+json", 200), ("xml", 406), ("ttl", 406)])
 def test_format_parameter(client, fmt, status):
     assert client.get("/fhir/metadata", params={"_format": fmt}).status_code == status
 
 
 def test_format_overrides_accept(client):
-    response = client.get(
-        "/fhir/metadata", params={"_format": "json"}, headers={"Accept": "application/fhir+xml"}
-    )
+    response = client.get("/fhir/metadata", params={"_format": "json"}, headers={"Accept": "application/fhir+xml"})
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize(
-    "content_type", ["application/xml", "text/plain", "application/x-www-form-urlencoded"]
-)
+@pytest.mark.parametrize("content_type", ["application/xml", "text/plain", "application/x-www-form-urlencoded"])
 def test_unsupported_body_is_415(client, content_type):
-    response = client.post(
-        "/fhir/Patient", content=json.dumps(patient()), headers={"Content-Type": content_type}
-    )
+    response = client.post("/fhir/Patient", content=json.dumps(patient()), headers={"Content-Type": content_type})
     assert response.status_code == 415
     assert issue_codes(response.json()) == ["not-supported"]
 
@@ -68,9 +60,7 @@ def test_json_content_types_are_accepted(client):
         "application/json",
         "application/fhir+json; charset=utf-8",
     ):
-        response = client.post(
-            "/fhir/Patient", content=json.dumps(patient()), headers={"Content-Type": content_type}
-        )
+        response = client.post("/fhir/Patient", content=json.dumps(patient()), headers={"Content-Type": content_type})
         assert response.status_code == 201
 
 
@@ -92,9 +82,7 @@ def test_pretty(client):
     ],
 )
 def test_prefer_return(client, prefer, expect):
-    response = client.post(
-        "/fhir/Patient", content=json.dumps(patient()), headers={**FHIR_JSON, "Prefer": prefer}
-    )
+    response = client.post("/fhir/Patient", content=json.dumps(patient()), headers={**FHIR_JSON, "Prefer": prefer})
     assert response.status_code == 201
     assert response.headers["location"]
     if expect == "empty":

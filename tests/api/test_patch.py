@@ -45,16 +45,10 @@ def test_patch_failures(client):
     missing_path = [{"op": "remove", "path": "/telecom"}]
     assert client.patch(url, content=json.dumps(missing_path), headers=PATCH).status_code == 422
     assert client.patch(url, content=b'{"op":"x"}', headers=PATCH).status_code == 400
-    assert (
-        client.patch(url, content=json.dumps([{"op": "explode", "path": "/a"}]), headers=PATCH).status_code
-        == 400
-    )
+    assert client.patch(url, content=json.dumps([{"op": "explode", "path": "/a"}]), headers=PATCH).status_code == 400
     identity = [{"op": "replace", "path": "/id", "value": "other"}]
     assert client.patch(url, content=json.dumps(identity), headers=PATCH).status_code == 400
-    assert (
-        client.patch("/fhir/Patient/nobody", content=json.dumps(failing_test), headers=PATCH).status_code
-        == 404
-    )
+    assert client.patch("/fhir/Patient/nobody", content=json.dumps(failing_test), headers=PATCH).status_code == 404
     assert client.patch(url, content=json.dumps(failing_test), headers=FHIR_JSON).status_code == 415
 
 
@@ -62,12 +56,8 @@ def test_patch_if_match_and_deleted(client):
     resource = created(client)
     url = f"/fhir/Patient/{resource['id']}"
     ops = [{"op": "replace", "path": "/gender", "value": "female"}]
-    assert (
-        client.patch(url, content=json.dumps(ops), headers={**PATCH, "If-Match": 'W/"9"'}).status_code == 412
-    )
-    assert (
-        client.patch(url, content=json.dumps(ops), headers={**PATCH, "If-Match": 'W/"1"'}).status_code == 200
-    )
+    assert client.patch(url, content=json.dumps(ops), headers={**PATCH, "If-Match": 'W/"9"'}).status_code == 412
+    assert client.patch(url, content=json.dumps(ops), headers={**PATCH, "If-Match": 'W/"1"'}).status_code == 200
     client.delete(url)
     assert client.patch(url, content=json.dumps(ops), headers=PATCH).status_code == 410
 

@@ -8,10 +8,7 @@ from tests.fhir_helpers import FHIR_JSON, issue_codes, patient
 
 
 def make(client, n):
-    return [
-        client.post("/fhir/Patient", content=json.dumps(patient()), headers=FHIR_JSON).json()
-        for _ in range(n)
-    ]
+    return [client.post("/fhir/Patient", content=json.dumps(patient()), headers=FHIR_JSON).json() for _ in range(n)]
 
 
 def test_search_by_id(client):

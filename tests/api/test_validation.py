@@ -115,9 +115,7 @@ def test_invalid_writes_are_400_and_store_nothing(client, body, code, expression
 
 
 def test_observation_status_corrected_is_r4_valid(client):
-    response = client.post(
-        "/fhir/Observation", content=json.dumps(observation(status="corrected")), headers=FHIR_JSON
-    )
+    response = client.post("/fhir/Observation", content=json.dumps(observation(status="corrected")), headers=FHIR_JSON)
     assert response.status_code == 201, response.text
 
 
@@ -129,9 +127,7 @@ def test_wrong_resource_type_for_the_url(client):
 
 def test_messages_follow_accept_language(client):
     body = json.dumps(patient(gender="H"))
-    es = client.post(
-        "/fhir/Patient", content=body, headers={**FHIR_JSON, "Accept-Language": "es-EC,es;q=0.9"}
-    )
+    es = client.post("/fhir/Patient", content=body, headers={**FHIR_JSON, "Accept-Language": "es-EC,es;q=0.9"})
     en = client.post("/fhir/Patient", content=body, headers={**FHIR_JSON, "Accept-Language": "en-US"})
     assert "no es válido" in es.json()["issue"][0]["details"]["text"]
     assert "is not valid" in en.json()["issue"][0]["details"]["text"]

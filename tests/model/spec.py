@@ -18,8 +18,7 @@ def structure_definitions(spec_dir: Path, name: str) -> list[dict[str, Any]]:
     return [
         e["resource"]
         for e in load(spec_dir, name)["entry"]
-        if e["resource"]["resourceType"] == "StructureDefinition"
-        and e["resource"].get("fhirVersion") == "4.0.1"
+        if e["resource"]["resourceType"] == "StructureDefinition" and e["resource"].get("fhirVersion") == "4.0.1"
     ]
 
 

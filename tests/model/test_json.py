@@ -12,9 +12,7 @@ from hypothesis import strategies as st
 from fhir_server.model.json import JsonError, dumps, loads
 
 
-@pytest.mark.parametrize(
-    "text", ["1.50", "0.000120", "12345678901234567890", "3.14159265358979323846", "-0.0", "100"]
-)
+@pytest.mark.parametrize("text", ["1.50", "0.000120", "12345678901234567890", "3.14159265358979323846", "-0.0", "100"])
 def test_numbers_round_trip_as_written(text):
     assert dumps(loads(f'{{"v":{text}}}')) == f'{{"v":{text}}}'.encode()
 

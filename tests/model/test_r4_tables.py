@@ -52,9 +52,7 @@ def _coded_elements(r4_spec):
             if element.kind is Kind.PRIMITIVE:
                 found.setdefault((type_name, name), (element, []))[1].append(child)
             elif (
-                element.kind is Kind.COMPLEX
-                and element.type_name not in datatypes
-                and element.type_name not in branch
+                element.kind is Kind.COMPLEX and element.type_name not in datatypes and element.type_name not in branch
             ):
                 walk(element.type_name, child, (*branch, element.type_name))
 

@@ -75,9 +75,7 @@ PATCH_BODY = {
         },
     }
 }
-FORM_BODY = {
-    "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}}
-}
+FORM_BODY = {"requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}}}
 TypeName = Annotated[str, Path(description="FHIR resource type", examples=["Patient", "Observation"])]
 ResourceId = Annotated[str, Path(description="Logical id of the resource")]
 VersionId = Annotated[str, Path(description="Version id")]

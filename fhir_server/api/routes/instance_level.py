@@ -40,9 +40,7 @@ def _not_modified(request: Request, result: Result) -> bool:
 
 
 @router.get("/{resource_type}/{res_id}/_history/{version}", responses=responses(200, 410), summary="vread")
-async def vread(
-    request: Request, resource_type: TypeName, res_id: ResourceId, version: VersionId
-) -> Response:
+async def vread(request: Request, resource_type: TypeName, res_id: ResourceId, version: VersionId) -> Response:
     ctx = context_of(request)
     result = await run_short(crud.vread, storage_of(request), ctx, resource_type, res_id, version)
     return read_response(request, result)

@@ -31,9 +31,7 @@ async def type_history(request: Request, resource_type: TypeName) -> Response:
     return outcome_response(request, result)
 
 
-@router.post(
-    "/{resource_type}/_search", responses=responses(200), openapi_extra=FORM_BODY, summary="Search (POST)"
-)
+@router.post("/{resource_type}/_search", responses=responses(200), openapi_extra=FORM_BODY, summary="Search (POST)")
 async def search_post(request: Request, resource_type: TypeName) -> Response:
     require_body_type(request, frozenset({"application/x-www-form-urlencoded"}))
     params = query_pairs(request) + parse_qsl((await request.body()).decode(), keep_blank_values=True)
@@ -89,7 +87,5 @@ async def conditional_update(request: Request, resource_type: TypeName) -> Respo
 @router.delete("/{resource_type}", responses=responses(200, 412), summary="Conditional delete")
 async def conditional_delete(request: Request, resource_type: TypeName) -> Response:
     ctx = context_of(request)
-    result = await run_short(
-        crud.conditional_delete, storage_of(request), ctx, resource_type, _criteria(request)
-    )
+    result = await run_short(crud.conditional_delete, storage_of(request), ctx, resource_type, _criteria(request))
     return outcome_response(request, result)

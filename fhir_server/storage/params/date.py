@@ -1,13 +1,60 @@
-"""Date search: prefixes (eq ne gt lt ge le sa eb ap) over half-open microsecond ranges."""
+"""Date parameters: values as [low, high) microsecond ranges; prefixes eq ne gt lt ge le sa eb ap."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, not_, or_
+from typing import Any
 
+from sqlalchemy import ColumnElement, Table
+
+from fhir_server.model.datetimes import BadDate, date_range
 from fhir_server.model.instants import now_us
-from fhir_server.search.query import DateValue
+from fhir_server.search.expressions import Node
+from fhir_server.search.values_parse import DateValue
+from fhir_server.storage.params.common import ExtractContext, Row, ordered_predicate
 
+# Open period ends: far enough to compare with any real date, small enough for BIGINT.
+MIN_US = -(2**62)
+MAX_US = 2**62
 _DAY_US = 86_400_000_000
+_DATE_TYPES = frozenset({"date", "dateTime", "instant"})
+
+
+def _range(text: Any, context: ExtractContext) -> tuple[int, int] | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return date_range(text, context.zone)
+    except BadDate:
+        return None
+
+
+def _ranges(node: Node, context: ExtractContext) -> list[tuple[int, int]]:
+    value, type_name = node
+    if type_name in _DATE_TYPES:
+        found = _range(value, context)
+        return [found] if found else []
+    if not isinstance(value, dict):
+        return []
+    if type_name == "Period":
+        start, end = _range(value.get("start"), context), _range(value.get("end"), context)
+        if start is None and end is None:
+            return []
+        return [(start[0] if start else MIN_US, end[1] if end else MAX_US)]
+    if type_name == "Timing":
+        events = value.get("event")
+        ranges = [r for r in (_range(e, context) for e in events) if r] if isinstance(events, list) else []
+        repeat = value.get("repeat")
+        bounds = repeat.get("boundsPeriod") if isinstance(repeat, dict) else None
+        if isinstance(bounds, dict):
+            ranges += _ranges((bounds, "Period"), context)
+        return ranges
+    return []
+
+
+def extract(nodes: list[Node], context: ExtractContext) -> list[Row]:
+    """One row per date, dateTime, instant, Period or Timing event."""
+    seen = {r for node in nodes for r in _ranges(node, context)}
+    return [{"low": low, "high": high} for low, high in sorted(seen)]
 
 
 def approximate_bounds(value: DateValue) -> tuple[int, int]:
@@ -17,32 +64,19 @@ def approximate_bounds(value: DateValue) -> tuple[int, int]:
     return value.low - margin, value.high + margin
 
 
-def range_predicate(
-    low: ColumnElement[int], high: ColumnElement[int], value: DateValue
-) -> ColumnElement[bool]:
-    """Prefix semantics of FHIR search for a stored range [low, high) against the query range."""
-    q_low, q_high = value.low, value.high
-    prefix = value.prefix
-    if prefix == "eq":
-        return and_(low >= q_low, high <= q_high)
-    if prefix == "ne":
-        return not_(and_(low >= q_low, high <= q_high))
-    if prefix == "gt":
-        return high > q_high
-    if prefix == "lt":
-        return low < q_low
-    if prefix == "ge":
-        return or_(high > q_high, and_(low >= q_low, high <= q_high))
-    if prefix == "le":
-        return or_(low < q_low, and_(low >= q_low, high <= q_high))
-    if prefix == "sa":
-        return low >= q_high
-    if prefix == "eb":
-        return high <= q_low
-    a_low, a_high = approximate_bounds(value)
-    return and_(high > a_low, low < a_high)
+def range_predicate(low: ColumnElement[Any], high: ColumnElement[Any], value: DateValue) -> ColumnElement[bool]:
+    """Prefix semantics for a stored range against the query value."""
+    return ordered_predicate(low, high, value.prefix, value.low, value.high, approximate_bounds(value))
 
 
-def instant_predicate(column: ColumnElement[int], value: DateValue) -> ColumnElement[bool]:
+def predicate(table: Table | Any, _modifier: str | None, value: DateValue) -> ColumnElement[bool]:
+    return range_predicate(table.c.low, table.c.high, value)
+
+
+def instant_predicate(column: ColumnElement[Any], value: DateValue) -> ColumnElement[bool]:
     """Prefix semantics for a column holding one instant (the range [v, v + 1))."""
     return range_predicate(column, column + 1, value)
+
+
+def sort_value(table: Table | Any, descending: bool) -> Any:
+    return table.c.high if descending else table.c.low

@@ -1,0 +1,139 @@
+"""The search parameters of every served type, from the product's own R4 (4.0.1) table.
+
+``r4_search_parameters.json`` lists the R4 SearchParameter definitions whose base includes a served
+type (or Resource/DomainResource): code, type, expression, targets and composite components.
+Expressions shared by several bases (``AllergyIntolerance.patient | CarePlan.subject...``) are cut
+to the part that applies to each type.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from fhir_server.model.r4_types import SERVED_TYPES
+
+SEARCH_PARAMETER_BASE = "http://hl7.org/fhir/SearchParameter/"
+PARAMETER_TYPES = (
+    "number",
+    "date",
+    "string",
+    "token",
+    "reference",
+    "composite",
+    "quantity",
+    "uri",
+    "special",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchParam:
+    """One search parameter as it applies to one resource type."""
+
+    code: str
+    type: str
+    url: str
+    resource_type: str
+    expression: str | None
+    targets: tuple[str, ...] = ()
+    components: tuple[tuple[str, str], ...] = ()  # (definition url, relative expression)
+
+
+def split_union(expression: str) -> list[str]:
+    """Top-level ``|`` alternatives of a FHIRPath expression (not inside parentheses or quotes)."""
+    parts, depth, quote, start = [], 0, False, 0
+    for index, char in enumerate(expression):
+        if char == "'":
+            quote = not quote
+        elif quote:
+            continue
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(expression[start:index].strip())
+            start = index + 1
+    parts.append(expression[start:].strip())
+    return [p for p in parts if p]
+
+
+def _root(part: str) -> str:
+    return part.lstrip("(").split(".", 1)[0].split(" ", 1)[0]
+
+
+def expression_for(expression: str | None, type_name: str) -> str | None:
+    """The part of a (possibly multi-type) expression that applies to one resource type."""
+    if expression is None:
+        return None
+    parts = []
+    for part in split_union(expression):
+        root = _root(part)
+        if root == type_name:
+            parts.append(part)
+        elif root in ("Resource", "DomainResource"):
+            parts.append(part.replace(root, type_name, 1))
+    return " | ".join(parts) if parts else None
+
+
+class Registry:
+    """Search parameters by (type, code), including those every resource inherits."""
+
+    def __init__(self, definitions: list[dict[str, object]]) -> None:
+        # "Resource" holds the parameters every type has, for searches across all types.
+        self._by_type: dict[str, dict[str, SearchParam]] = {t: {} for t in (*SERVED_TYPES, "Resource")}
+        self._by_url: dict[str, list[SearchParam]] = {}
+        for definition in definitions:
+            for base in definition["base"]:  # type: ignore[attr-defined]
+                common = base in ("Resource", "DomainResource")
+                types = [*sorted(SERVED_TYPES), "Resource"] if common else [base]
+                for type_name in types:
+                    self._add(definition, str(base), type_name)
+
+    def _add(self, definition: dict[str, object], base: str, type_name: str) -> None:
+        if type_name not in self._by_type:
+            return
+        expression = definition["expression"]
+        if base in ("Resource", "DomainResource") and isinstance(expression, str):
+            expression = expression.replace(base, type_name, 1) if type_name != "Resource" else expression
+        else:
+            expression = expression_for(expression if isinstance(expression, str) else None, type_name)
+        param = SearchParam(
+            code=str(definition["code"]),
+            type=str(definition["type"]),
+            url=SEARCH_PARAMETER_BASE + str(definition["id"]),
+            resource_type=type_name,
+            expression=expression,
+            targets=tuple(definition.get("target", ())),  # type: ignore[arg-type]
+            components=tuple(
+                (SEARCH_PARAMETER_BASE + c[0], c[1])
+                for c in definition.get("component", ())  # type: ignore[attr-defined]
+            ),
+        )
+        self._by_type[type_name][param.code] = param
+        self._by_url.setdefault(param.url, []).append(param)
+
+    def get(self, type_name: str, code: str) -> SearchParam | None:
+        """The parameter ``code`` on ``type_name``, or None."""
+        return self._by_type.get(type_name, {}).get(code)
+
+    def for_type(self, type_name: str) -> dict[str, SearchParam]:
+        """Every parameter of a type, by code."""
+        return self._by_type.get(type_name, {})
+
+    def by_url(self, url: str, type_name: str | None = None) -> SearchParam | None:
+        """A parameter by its canonical URL (the one applying to ``type_name`` when given)."""
+        for param in self._by_url.get(url, []):
+            if type_name is None or param.resource_type == type_name:
+                return param
+        return None
+
+
+@cache
+def r4_registry() -> Registry:
+    """The registry of the R4 search parameters, loaded once."""
+    text = resources.files("fhir_server.search").joinpath("r4_search_parameters.json").read_text("utf-8")
+    return Registry(json.loads(text))

@@ -1,0 +1,92 @@
+"""_include and _revinclude (with :iterate) as follow-up selects through idx_reference.
+
+Deleted targets are never included; resources already in the result are not repeated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, select, tuple_
+
+from fhir_server.search.query import Include
+from fhir_server.storage.records import Stored
+from fhir_server.storage.schema import idx_reference, resource
+from fhir_server.storage.sql_search import CURRENT_COLUMNS
+
+MAX_ROUNDS = 4
+MAX_INCLUDED = 1000
+
+
+def _stored(row: Any) -> Stored:
+    return Stored(row.pk, row.res_type, row.res_id, row.version, row.last_updated, row.deleted, row.content)
+
+
+def _forward(connection: Connection, sources: list[Stored], include: Include) -> list[Stored]:
+    pks = [s.pk for s in sources if include.source_type in ("*", s.type)]
+    if not pks:
+        return []
+    conditions: list[ColumnElement[bool]] = [idx_reference.c.resource_pk.in_(pks), resource.c.deleted.is_(False)]
+    if include.param != "*":
+        conditions.append(idx_reference.c.param == include.param)
+    if include.target_type:
+        conditions.append(idx_reference.c.target_type == include.target_type)
+    stmt = (
+        select(*CURRENT_COLUMNS)
+        .distinct()
+        .join(
+            idx_reference,
+            and_(
+                idx_reference.c.target_type == resource.c.res_type,
+                idx_reference.c.target_id == resource.c.res_id,
+            ),
+        )
+        .where(*conditions)
+        .limit(MAX_INCLUDED)
+    )
+    return [_stored(r) for r in connection.execute(stmt)]
+
+
+def _reverse(connection: Connection, targets: list[Stored], include: Include) -> list[Stored]:
+    keys = [(t.type, t.id) for t in targets if include.target_type in (None, t.type)]
+    if not keys:
+        return []
+    conditions: list[ColumnElement[bool]] = [
+        tuple_(idx_reference.c.target_type, idx_reference.c.target_id).in_(keys),
+        resource.c.deleted.is_(False),
+    ]
+    if include.source_type != "*":
+        conditions.append(resource.c.res_type == include.source_type)
+    if include.param != "*":
+        conditions.append(idx_reference.c.param == include.param)
+    stmt = (
+        select(*CURRENT_COLUMNS)
+        .distinct()
+        .join(idx_reference, idx_reference.c.resource_pk == resource.c.pk)
+        .where(*conditions)
+        .limit(MAX_INCLUDED)
+    )
+    return [_stored(r) for r in connection.execute(stmt)]
+
+
+def included(connection: Connection, matches: list[Stored], includes: list[Include]) -> list[Stored]:
+    """The resources the includes pull in, beyond the matches."""
+    seen = {(m.type, m.id) for m in matches}
+    result: list[Stored] = []
+    frontier = matches
+    for round_number in range(MAX_ROUNDS):
+        found: list[Stored] = []
+        for include in includes:
+            if round_number > 0 and not include.iterate:
+                continue
+            step = _reverse if include.reverse else _forward
+            for stored in step(connection, frontier, include):
+                if (stored.type, stored.id) not in seen:
+                    seen.add((stored.type, stored.id))
+                    found.append(stored)
+        if not found or len(result) + len(found) > MAX_INCLUDED:
+            result += found[: MAX_INCLUDED - len(result)]
+            break
+        result += found
+        frontier = found
+    return result

@@ -1,0 +1,90 @@
+"""Reference parameters: Type/id, id, absolute URL, canonical URL, :Type and :identifier."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_, or_
+
+from fhir_server.model.references import RefKind, parse_reference
+from fhir_server.search.expressions import Node
+from fhir_server.search.values_parse import ReferenceValue, TokenValue
+from fhir_server.storage.params.common import ExtractContext, Row
+
+_CANONICAL_TYPES = frozenset({"canonical", "uri", "url"})
+
+
+def _empty() -> Row:
+    return {
+        "target_type": None,
+        "target_id": None,
+        "target_version": None,
+        "url": None,
+        "identifier_system": None,
+        "identifier_value": None,
+    }
+
+
+def _from_text(text: str, context: ExtractContext) -> Row | None:
+    row = _empty()
+    local = text[len(context.base_url) + 1 :] if text.startswith(context.base_url + "/") else text
+    ref = parse_reference(local)
+    if ref is None or ref.kind in (RefKind.CONTAINED, RefKind.BUNDLE_LOCAL, RefKind.CONDITIONAL):
+        return None
+    if ref.kind is RefKind.RELATIVE:
+        row.update(target_type=ref.type, target_id=ref.id, target_version=ref.version)
+    else:
+        url, _, version = text.partition("|")
+        row.update(url=url, target_version=version or None)
+    return row
+
+
+def _rows(node: Node, context: ExtractContext) -> list[Row]:
+    value, type_name = node
+    if isinstance(value, str) and type_name in _CANONICAL_TYPES:
+        url, _, version = value.partition("|")
+        return [{**_empty(), "url": url, "target_version": version or None}]
+    if not isinstance(value, dict):
+        return []
+    row = _from_text(value["reference"], context) if isinstance(value.get("reference"), str) else _empty()
+    if row is None:
+        return []
+    identifier = value.get("identifier")
+    if isinstance(identifier, dict) and isinstance(identifier.get("value"), str):
+        row.update(identifier_system=identifier.get("system"), identifier_value=identifier["value"])
+    return [row] if any(v is not None for v in row.values()) else []
+
+
+def extract(nodes: list[Node], context: ExtractContext) -> list[Row]:
+    """One row per resolvable reference, canonical URL or logical identifier."""
+    rows: list[Row] = []
+    for node in nodes:
+        for row in _rows(node, context):
+            if row not in rows:
+                rows.append(row)
+    return rows
+
+
+def predicate(table: Table | Any, modifier: str | None, value: ReferenceValue | TokenValue) -> ColumnElement[bool]:
+    """The match for one value; ``:identifier`` values are tokens on Reference.identifier."""
+    if isinstance(value, TokenValue):
+        conditions = [table.c.identifier_value == value.code]
+        if value.system:
+            conditions.append(table.c.identifier_system == value.system)
+        return and_(*conditions)
+    if value.url is not None:
+        url, _, version = value.url.partition("|")
+        if modifier == "below":
+            return table.c.url.like(url.rstrip("/") + "/%")
+        match = table.c.url == url
+        return and_(match, table.c.target_version == version) if version else match
+    conditions = [table.c.target_id == value.id]
+    if value.type is not None:
+        conditions.append(table.c.target_type == value.type)
+    if value.version is not None:
+        conditions.append(or_(table.c.target_version == value.version, table.c.target_version.is_(None)))
+    return and_(*conditions)
+
+
+def sort_value(table: Table | Any) -> Any:
+    return table.c.target_id
