@@ -53,6 +53,36 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _reindex(settings: Settings, args: argparse.Namespace) -> int:
+    from fhir_server.model.r4_types import SERVED_TYPES
+    from fhir_server.storage.engine import make_engine
+    from fhir_server.storage.params.common import ExtractContext
+    from fhir_server.storage.reindex import reindex
+    from fhir_server.storage.repository import SqlStorage
+
+    types = args.type or None
+    unknown = [t for t in types or () if t not in SERVED_TYPES]
+    if unknown:
+        print(f"unknown resource types: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+
+    def progress(type_name: str, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // total if total else width
+        bar = "#" * filled + "-" * (width - filled)
+        print(f"\r{type_name:<28} [{bar}] {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    engine = make_engine(settings.database_url)
+    storage = SqlStorage(engine, context=ExtractContext(settings.zone, settings.base_url))
+    try:
+        counts = reindex(storage, types, batch=args.batch, restart=args.restart, progress=progress)
+    finally:
+        engine.dispose()
+    print(file=sys.stderr)
+    print(f"reindexed {sum(counts.values())} resources of {sum(1 for c in counts.values() if c)} types")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``fhir-server``."""
     parser = argparse.ArgumentParser(prog="fhir-server", description="FHIR R4 server for outpatient clinics")
@@ -62,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default FHIR_PORT or 8080)")
     serve.add_argument("--workers", type=int, help="worker processes (default FHIR_WORKERS or 1)")
     commands.add_parser("migrate", help="create or upgrade the database schema")
+    reindex = commands.add_parser("reindex", help="rebuild search index rows (resumable, while serving)")
+    reindex.add_argument("--type", action="append", help="only this resource type (repeatable)")
+    reindex.add_argument("--batch", type=int, default=500, help="resources per transaction")
+    reindex.add_argument("--restart", action="store_true", help="start again from the first resource")
     return parser
 
 
@@ -74,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         return _migrate(settings)
     if args.command == "serve":
         return _serve(settings, args)
+    if args.command == "reindex":
+        return _reindex(settings, args)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

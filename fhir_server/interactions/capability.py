@@ -12,6 +12,8 @@ from fhir_server import __version__
 from fhir_server.model.instants import fhir_instant, now_us
 from fhir_server.model.r4_types import SERVED_TYPES
 from fhir_server.model.resources import R4_VERSION
+from fhir_server.search.query import MODIFIERS
+from fhir_server.search.registry import SearchParam, r4_registry
 
 TYPE_INTERACTIONS = (
     "read",
@@ -25,33 +27,47 @@ TYPE_INTERACTIONS = (
     "search-type",
 )
 SYSTEM_INTERACTIONS = ("history-system", "search-system")
-COMMON_SEARCH_PARAMETERS = (
-    (
-        "_id",
-        "token",
-        "http://hl7.org/fhir/SearchParameter/Resource-id",
-        "Logical id of the resource",
-    ),
-    (
-        "_lastUpdated",
-        "date",
-        "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated",
-        "When the resource version last changed",
-    ),
-)
-RESULT_PARAMETERS = ("_count", "_offset", "_sort", "_total", "_summary", "_elements")
 _STARTED = fhir_instant(now_us())
+_NOT_SUPPORTED = frozenset({"_text", "_content", "_query", "_filter"})
+_SPECIALS = (
+    ("_list", "special", "Resources listed in the List with this id"),
+    ("_has", "special", "Reverse chaining: _has:Type:reference:parameter=value"),
+    ("_type", "special", "Resource types to search (system level)"),
+)
 
 
-def _search_params() -> list[dict[str, Any]]:
-    return [
-        {"name": name, "definition": url, "type": type_, "documentation": doc}
-        for name, type_, url, doc in COMMON_SEARCH_PARAMETERS
+def _modifiers(param: SearchParam) -> str:
+    allowed = sorted(MODIFIERS.get(param.type, ()))
+    if param.type == "reference":
+        allowed.append("[type]")
+    return "Modifiers: " + ", ".join(f":{m}" for m in allowed) if allowed else ""
+
+
+def _search_params(type_name: str) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = [
+        {"name": p.code, "definition": p.url, "type": p.type, "documentation": _modifiers(p)}
+        for p in sorted(r4_registry().for_type(type_name).values(), key=lambda p: p.code)
+        if p.code not in _NOT_SUPPORTED and (p.expression or p.code in ("_id", "_lastUpdated"))
     ]
+    params += [{"name": name, "type": type_, "documentation": doc} for name, type_, doc in _SPECIALS]
+    return [{k: v for k, v in p.items() if v} for p in params]
+
+
+def _includes(type_name: str) -> tuple[list[str], list[str]]:
+    registry = r4_registry()
+    forward = [f"{type_name}:{p.code}" for p in registry.for_type(type_name).values() if p.type == "reference"]
+    reverse = [
+        f"{other}:{p.code}"
+        for other in sorted(SERVED_TYPES)
+        for p in registry.for_type(other).values()
+        if p.type == "reference" and type_name in p.targets
+    ]
+    return ["*", *sorted(forward)], sorted(reverse)
 
 
 def _resource(type_name: str) -> dict[str, Any]:
-    return {
+    includes, revincludes = _includes(type_name)
+    entry = {
         "type": type_name,
         "profile": f"http://hl7.org/fhir/StructureDefinition/{type_name}",
         "interaction": [{"code": code} for code in TYPE_INTERACTIONS],
@@ -62,8 +78,11 @@ def _resource(type_name: str) -> dict[str, Any]:
         "conditionalRead": "full-support",
         "conditionalUpdate": True,
         "conditionalDelete": "single",
-        "searchParam": _search_params(),
+        "searchInclude": includes,
+        "searchRevInclude": revincludes,
+        "searchParam": _search_params(type_name),
     }
+    return {k: v for k, v in entry.items() if v != []}
 
 
 @cache
@@ -90,7 +109,7 @@ def capability_statement(base_url: str) -> dict[str, Any]:
                 "mode": "server",
                 "resource": [_resource(t) for t in sorted(SERVED_TYPES)],
                 "interaction": [{"code": code} for code in SYSTEM_INTERACTIONS],
-                "searchParam": _search_params(),
+                "searchParam": _search_params("Resource"),
             }
         ],
     }

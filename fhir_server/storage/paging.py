@@ -49,8 +49,9 @@ def sort_expression(key: SortKey, type_name: str | None) -> ColumnElement[Any]:
     assert key.param is not None
     kind = key.param.type
     table = INDEX_TABLES[kind]
-    date_column = table.c.high if key.descending else table.c.low
-    column = date_column if kind == "date" else table.c[_SORT_COLUMN[kind]]
+    # Dates sort by the start of their range ascending, by its end descending.
+    date_end = "high" if key.descending else "low"
+    column = table.c[date_end if kind == "date" else _SORT_COLUMN[kind]]
     aggregate = func.max(column) if key.descending else func.min(column)
     conditions = [table.c.resource_pk == resource.c.pk, table.c.param == key.param.code]
     if type_name is not None:

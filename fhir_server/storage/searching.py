@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from fhir_server.search.query import SearchQuery
 from fhir_server.storage.includes import included
@@ -21,8 +21,8 @@ def _stored(row: Any) -> Stored:
 def _estimate(connection: Connection, query: SearchQuery) -> int | None:
     if connection.dialect.name != "postgresql":
         return int(connection.execute(build_count(query)).scalar_one())
-    compiled = filtered(query, (resource.c.pk,)).compile(connection, compile_kwargs={"literal_binds": False})
-    plan = connection.execute(text("EXPLAIN (FORMAT JSON) " + str(compiled)), compiled.params).scalar_one()
+    compiled = filtered(query, (resource.c.pk,)).compile(connection)
+    plan = connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar_one()
     return int(plan[0]["Plan"]["Plan Rows"])
 
 

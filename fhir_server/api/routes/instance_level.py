@@ -22,6 +22,7 @@ from fhir_server.interactions import crud
 from fhir_server.interactions.context import Result
 from fhir_server.interactions.history import history
 from fhir_server.interactions.patch import patch
+from fhir_server.interactions.search import compartment_search
 from fhir_server.model.instants import parse_etag, parse_http_date, weak_etag
 
 router = APIRouter()
@@ -118,4 +119,12 @@ async def delete(request: Request, resource_type: TypeName, res_id: ResourceId) 
         res_id,
         request.headers.get("if-match"),
     )
+    return outcome_response(request, result)
+
+
+@router.get("/{compartment}/{owner}/{resource_type}", responses=responses(200), summary="Compartment search")
+async def compartment(request: Request, compartment: TypeName, owner: ResourceId, resource_type: TypeName) -> Response:
+    ctx = context_of(request)
+    params = query_pairs(request)
+    result = await run_long(compartment_search, storage_of(request), ctx, compartment, owner, resource_type, params)
     return outcome_response(request, result)

@@ -1,0 +1,79 @@
+"""The product's search parameter registry and Patient compartment match the R4 definitions."""
+
+from __future__ import annotations
+
+import json
+
+from fhir_server.model.r4_types import SERVED_TYPES
+from fhir_server.search.compartments import PATIENT_COMPARTMENT
+from fhir_server.search.expressions import is_compiled
+from fhir_server.search.registry import SEARCH_PARAMETER_BASE, expression_for, r4_registry
+
+
+def _definitions(r4_spec):
+    bundle = json.loads((r4_spec / "search-parameters.json").read_text())
+    return [entry["resource"] for entry in bundle["entry"]]
+
+
+def test_every_definition_of_every_served_type_matches(r4_spec):
+    registry = r4_registry()
+    mismatches: list[tuple[object, ...]] = []
+    checked = 0
+    for definition in _definitions(r4_spec):
+        for base in definition["base"]:
+            types = sorted(SERVED_TYPES) if base in ("Resource", "DomainResource") else [base]
+            for type_name in types:
+                if type_name not in SERVED_TYPES:
+                    continue
+                checked += 1
+                ours = registry.get(type_name, definition["code"])
+                if ours is None:
+                    mismatches.append((type_name, definition["code"], "missing"))
+                    continue
+                expected_expression = definition.get("expression")
+                if base in ("Resource", "DomainResource") and expected_expression:
+                    expected_expression = expected_expression.replace(base, type_name, 1)
+                else:
+                    expected_expression = expression_for(expected_expression, type_name)
+                expected = (
+                    SEARCH_PARAMETER_BASE + definition["id"],
+                    definition["type"],
+                    expected_expression,
+                    tuple(definition.get("target", ())),
+                    tuple((c["definition"], c["expression"]) for c in definition.get("component", ())),
+                )
+                got = (ours.url, ours.type, ours.expression, ours.targets, ours.components)
+                if got != expected:
+                    mismatches.append((type_name, definition["code"], got, expected))
+    assert not mismatches, "\n".join(map(str, mismatches[:20]))
+    assert checked > 2000
+
+
+def test_no_extra_parameters(r4_spec):
+    codes = {(b, d["code"]) for d in _definitions(r4_spec) for b in d["base"]}
+    registry = r4_registry()
+    for type_name in SERVED_TYPES:
+        for code in registry.for_type(type_name):
+            assert (type_name, code) in codes or ("Resource", code) in codes or ("DomainResource", code) in codes
+
+
+def test_every_expression_compiles_but_one():
+    registry = r4_registry()
+    fallbacks = {
+        p.expression
+        for t in SERVED_TYPES
+        for p in registry.for_type(t).values()
+        if p.expression and not is_compiled(p.expression)
+    }
+    # The one R4 expression outside the compiled subset runs on fhirpathpy.
+    assert fallbacks == {"Patient.deceased.exists() and Patient.deceased != false"}
+
+
+def test_patient_compartment_matches_r4(r4_spec):
+    definition = json.loads((r4_spec / "compartmentdefinition-patient.json").read_text())
+    expected = {
+        r["code"]: tuple(r.get("param", ()))
+        for r in definition["resource"]
+        if r.get("param") and r["code"] in SERVED_TYPES
+    }
+    assert expected == PATIENT_COMPARTMENT
