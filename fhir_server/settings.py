@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=16 * 1024 * 1024, ge=1024, description="Largest request body accepted (413 above)"
     )
+    max_bundle_entries: int = Field(default=10_000, ge=1, description="Most entries in a batch or transaction (413)")
     default_page_size: int = Field(default=20, ge=1, description="_count when a search gives none")
     max_page_size: int = Field(default=1000, ge=1, description="Largest _count honoured")
     db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connections per worker")

@@ -201,3 +201,48 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The patch cannot change resourceType or id",
     },
 }
+
+MESSAGES.update(
+    {
+        "entry-failed": {
+            "es": "La entrada {index} del Bundle falló; no se guardó nada",
+            "en": "Bundle entry {index} failed; nothing was stored",
+        },
+        "bundle-expected": {
+            "es": "Se esperaba un Bundle de tipo transaction o batch",
+            "en": "A Bundle of type transaction or batch was expected",
+        },
+        "bundle-type": {
+            "es": "Tipo de Bundle no procesable en la base: {type} (use transaction o batch)",
+            "en": "Bundle type cannot be processed at the base: {type} (use transaction or batch)",
+        },
+        "bundle-too-many": {
+            "es": "El Bundle tiene {count} entradas; el límite es {limit}",
+            "en": "The Bundle has {count} entries; the limit is {limit}",
+        },
+        "bundle-request-missing": {
+            "es": "La entrada no tiene una solicitud válida (request.method, request.url y, si aplica, resource)",
+            "en": "The entry has no valid request (request.method, request.url and, where needed, resource)",
+        },
+        "bundle-patch-binary": {
+            "es": "Un PATCH en un Bundle lleva un Binary con un JSON Patch (application/json-patch+json)",
+            "en": "A PATCH in a Bundle carries a Binary holding a JSON Patch (application/json-patch+json)",
+        },
+        "bundle-duplicate-fullurl": {
+            "es": "fullUrl repetido en el Bundle: {full_url}",
+            "en": "Repeated fullUrl in the Bundle: {full_url}",
+        },
+        "bundle-same-resource": {
+            "es": "Dos entradas actúan sobre el mismo recurso: {type}/{id}",
+            "en": "Two entries act on the same resource: {type}/{id}",
+        },
+        "conditional-reference-none": {
+            "es": "La referencia condicional {reference} no coincide con ningún recurso",
+            "en": "The conditional reference {reference} matches no resource",
+        },
+        "conditional-reference-many": {
+            "es": "La referencia condicional {reference} coincide con {count} recursos",
+            "en": "The conditional reference {reference} matches {count} resources",
+        },
+    }
+)

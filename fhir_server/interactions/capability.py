@@ -26,7 +26,7 @@ TYPE_INTERACTIONS = (
     "create",
     "search-type",
 )
-SYSTEM_INTERACTIONS = ("history-system", "search-system")
+SYSTEM_INTERACTIONS = ("transaction", "batch", "history-system", "search-system")
 _STARTED = fhir_instant(now_us())
 _NOT_SUPPORTED = frozenset({"_text", "_content", "_query", "_filter"})
 _SPECIALS = (

@@ -49,9 +49,10 @@ def _json_kind_ok(kind: JsonKind | None, value: Any) -> bool:
 
 
 class _Walker:
-    def __init__(self) -> None:
+    def __init__(self, in_transaction: bool) -> None:
         self.issues: list[Issue] = []
         self._contained_ids: list[set[str]] = []
+        self.in_transaction = in_transaction
 
     def add(self, issue_code: str, message: str, path: str, **params: Any) -> None:
         self.issues.append(Issue(issue_code, message, params, expression=(path,)))
@@ -243,7 +244,8 @@ class _Walker:
             self.add("value", "reference-invalid", ref_path, element=ref_path, reference=text)
             return
         if ref.kind is RefKind.CONDITIONAL:
-            self.add("value", "reference-local", ref_path, element=ref_path, reference=text)
+            if not self.in_transaction:
+                self.add("value", "reference-local", ref_path, element=ref_path, reference=text)
             return
         if ref.kind is RefKind.CONTAINED:
             if ref.id and self._contained_ids and ref.id not in self._contained_ids[-1]:
@@ -260,8 +262,8 @@ class _Walker:
             )
 
 
-def structure_issues(resource: dict[str, Any]) -> list[Issue]:
-    """Every issue the walker finds in a resource (empty when it is well formed)."""
-    walker = _Walker()
+def structure_issues(resource: dict[str, Any], *, in_transaction: bool = False) -> list[Issue]:
+    """Every issue the walker finds in a resource (conditional references allowed in transactions)."""
+    walker = _Walker(in_transaction)
     walker.resource(resource, str(resource.get("resourceType", "Resource")))
     return walker.issues

@@ -74,7 +74,7 @@ def _pydantic_issue(type_name: str, error: dict[str, Any]) -> Issue:
     )
 
 
-def validate(resource: dict[str, Any]) -> None:
+def validate(resource: dict[str, Any], *, in_transaction: bool = False) -> None:
     """Raise Invalid (400) with every issue found, or return when the resource is valid R4."""
     type_name = resource["resourceType"]
     if type_name not in SERVED_TYPES:
@@ -84,7 +84,7 @@ def validate(resource: dict[str, Any]) -> None:
             expression=["resourceType"],
             type=type_name,
         )
-    issues = structure_issues(resource)
+    issues = structure_issues(resource, in_transaction=in_transaction)
     if not issues:
         issues = [_pydantic_issue(type_name, e) for e in pydantic_errors(resource)]
     if issues:

@@ -36,3 +36,13 @@ def insert_rows(connection: Connection, pk: int, res_type: str, rows: IndexRows)
     """Write a resource's index rows, one multi-row INSERT per index table."""
     for kind, kind_rows in rows.items():
         connection.execute(_INSERTS[kind], [{**row, "resource_pk": pk, "res_type": res_type} for row in kind_rows])
+
+
+def insert_many(connection: Connection, resources: list[tuple[int, str, IndexRows]]) -> None:
+    """Write the index rows of many resources, one multi-row INSERT per index table."""
+    by_kind: dict[str, list[dict[str, object]]] = {}
+    for pk, res_type, rows in resources:
+        for kind, kind_rows in rows.items():
+            by_kind.setdefault(kind, []).extend({**row, "resource_pk": pk, "res_type": res_type} for row in kind_rows)
+    for kind, kind_rows in by_kind.items():
+        connection.execute(_INSERTS[kind], kind_rows)

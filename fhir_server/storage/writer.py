@@ -21,6 +21,7 @@ from fhir_server.storage.sql_search import CURRENT_COLUMNS
 
 # Built once: constructing DML per call costs more than executing it.
 _INSERT_CURRENT = insert(resource).returning(resource.c.pk)
+_INSERT_CURRENT_MANY = insert(resource).returning(resource.c.pk, sort_by_parameter_order=True)
 _UPDATE_CURRENT = update(resource).where(resource.c.pk == bindparam("key"))
 _INSERT_VERSION = insert(resource_version)
 _SELECT_CURRENT = select(*CURRENT_COLUMNS).where(
@@ -86,6 +87,38 @@ class Writer:
         self._append_version(saved)
         return saved
 
+    def create_many(self, items: list[tuple[dict[str, Any], str, str]]) -> list[Stored]:
+        """Create many new resources (resource, id, method) with one INSERT per table."""
+        if not items:
+            return []
+        instant = now_us()
+        prepared = []
+        for resource_json, res_id, _method in items:
+            stamped = stamp(resource_json, res_id, 1, instant)
+            prepared.append((stamped, dumps(stamped)))
+        rows = [
+            {
+                "res_type": r["resourceType"],
+                "res_id": r["id"],
+                "version": 1,
+                "last_updated": instant,
+                "deleted": False,
+                "content": content,
+            }
+            for r, content in prepared
+        ]
+        pks = self.connection.execute(_INSERT_CURRENT_MANY, rows).scalars().all()
+        saved = [
+            Stored(pk, r["resourceType"], r["id"], 1, instant, False, content, method)
+            for pk, (r, content), (_, _, method) in zip(pks, prepared, items, strict=True)
+        ]
+        self.connection.execute(_INSERT_VERSION, [self._version_row(s) for s in saved])
+        index_writer.insert_many(
+            self.connection,
+            [(s.pk, s.type, index_rows(r, self.context)) for s, (r, _) in zip(saved, prepared, strict=True)],
+        )
+        return saved
+
     def delete(self, previous: Stored) -> Stored:
         """Write a tombstone version: reads answer 410, history keeps it, a PUT revives it."""
         version = previous.version + 1
@@ -97,17 +130,18 @@ class Writer:
         self._append_version(tombstone)
         return tombstone
 
+    @staticmethod
+    def _version_row(stored: Stored) -> dict[str, Any]:
+        return {
+            "resource_pk": stored.pk,
+            "res_type": stored.type,
+            "res_id": stored.id,
+            "version": stored.version,
+            "last_updated": stored.last_updated,
+            "method": stored.method,
+            "deleted": stored.deleted,
+            "content": stored.content,
+        }
+
     def _append_version(self, stored: Stored) -> None:
-        self.connection.execute(
-            _INSERT_VERSION,
-            {
-                "resource_pk": stored.pk,
-                "res_type": stored.type,
-                "res_id": stored.id,
-                "version": stored.version,
-                "last_updated": stored.last_updated,
-                "method": stored.method,
-                "deleted": stored.deleted,
-                "content": stored.content,
-            },
-        )
+        self.connection.execute(_INSERT_VERSION, self._version_row(stored))

@@ -1,8 +1,9 @@
 """A small, hand-made clinic dataset for the R4 search examples (tests/search/test_spec_examples.py).
 
 Every resource has a client-assigned id (loaded with PUT) and ids are unique across types, so the
-expected results of a query can be written as plain ids. ``DELETED`` lists resources that are
-loaded and then deleted: they must never appear in any result.
+expected results of a query can be written as plain ids. ``EARLIER_VERSIONS`` are loaded first and
+then replaced, so their old values must no longer match; ``DELETED`` lists resources that are loaded
+and then deleted: they must never appear in any result.
 
 Dates without an offset are read in the server's zone, America/Guayaquil (UTC-5, no daylight
 saving), so ``2013-01-31T23:30:00-05:00`` and ``2013-02-01T03:00:00Z`` are both on 31 January
@@ -249,7 +250,10 @@ BLOOD_PRESSURE = _concept(LOINC, "85354-9", "Blood pressure panel with all child
 def _bp_components(systolic: int, diastolic: int) -> list[Resource]:
     return [
         {"code": _concept(LOINC, "8480-6", "Systolic blood pressure"), "valueQuantity": _quantity(systolic, "mm[Hg]")},
-        {"code": _concept(LOINC, "8462-4", "Diastolic blood pressure"), "valueQuantity": _quantity(diastolic, "mm[Hg]")},
+        {
+            "code": _concept(LOINC, "8462-4", "Diastolic blood pressure"),
+            "valueQuantity": _quantity(diastolic, "mm[Hg]"),
+        },
     ]
 
 

@@ -58,6 +58,24 @@ RESOURCE_BODY = {
         },
     }
 }
+BUNDLE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/fhir+json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["resourceType", "type"],
+                    "properties": {
+                        "resourceType": {"type": "string", "enum": ["Bundle"]},
+                        "type": {"type": "string", "enum": ["transaction", "batch"]},
+                        "entry": {"type": "array", "items": {"type": "object"}},
+                    },
+                }
+            }
+        },
+    }
+}
 PATCH_BODY = {
     "requestBody": {
         "required": True,

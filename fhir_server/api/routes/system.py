@@ -10,9 +10,10 @@ from starlette.responses import Response
 
 from fhir_server.api.deps import context_of, query_pairs, settings_of, storage_of
 from fhir_server.api.execution import run_long
-from fhir_server.api.negotiation import require_body_type
+from fhir_server.api.negotiation import preferences, require_body_type
 from fhir_server.api.responses import outcome_response, render_json
-from fhir_server.api.routes.common import FORM_BODY, responses
+from fhir_server.api.routes.common import BUNDLE_BODY, FORM_BODY, responses
+from fhir_server.interactions.bundles_process import process_bundle
 from fhir_server.interactions.capability import capability_statement
 from fhir_server.interactions.history import history
 from fhir_server.interactions.search import search
@@ -46,4 +47,16 @@ async def system_search_post(request: Request) -> Response:
     params = query_pairs(request) + parse_qsl((await request.body()).decode(), keep_blank_values=True)
     ctx = context_of(request)
     result = await run_long(search, storage_of(request), ctx, None, params)
+    return outcome_response(request, result)
+
+
+@router.post("", responses=responses(200, 409, 412), openapi_extra=BUNDLE_BODY, summary="Batch or transaction")
+@router.post("/", include_in_schema=False)
+async def batch_or_transaction(request: Request) -> Response:
+    require_body_type(request)
+    body = await request.body()
+    ctx = context_of(request)
+    settings = settings_of(request)
+    representation = preferences(request).return_ == "representation" and "prefer" in request.headers
+    result = await run_long(process_bundle, storage_of(request), ctx, body, settings.max_bundle_entries, representation)
     return outcome_response(request, result)

@@ -1,0 +1,152 @@
+"""transaction: every entry in one database transaction, all or nothing.
+
+Processing order (http.html#trules): DELETE, POST, PUT/PATCH, then GET/HEAD. Identities are fixed
+first (new ids, conditional creates and updates resolved under advisory locks), conditional
+references resolved once, then every reference rewritten before anything is written.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from fhir_server.errors import FhirError, Invalid
+from fhir_server.interactions.bundle_entries import Entry, entry_error
+from fhir_server.interactions.bundle_refs import conditional_references, resolve_conditional, rewrite
+from fhir_server.interactions.context import RequestContext, Result
+from fhir_server.interactions.patch import patch_in
+from fhir_server.interactions.scheduling import after_save
+from fhir_server.interactions.writes import (
+    conditional_delete_in,
+    delete_in,
+    put_in,
+    single_match,
+    stored_result,
+)
+from fhir_server.storage.repository import SqlStorage
+from fhir_server.storage.writer import Writer
+
+
+def _check_unique(entries: list[Entry]) -> None:
+    full_urls: set[str] = set()
+    targets: set[tuple[str, str]] = set()
+    for entry in entries:
+        if entry.full_url and entry.method in ("POST", "PUT"):
+            if entry.full_url in full_urls:
+                raise Invalid(
+                    "bundle-duplicate-fullurl",
+                    expression=[f"Bundle.entry[{entry.index}].fullUrl"],
+                    full_url=entry.full_url,
+                )
+            full_urls.add(entry.full_url)
+        if entry.method in ("PUT", "DELETE", "PATCH") and entry.res_id and entry.type_name:
+            key = (entry.type_name, entry.res_id)
+            if key in targets:
+                raise Invalid(
+                    "bundle-same-resource", expression=[f"Bundle.entry[{entry.index}].request"], type=key[0], id=key[1]
+                )
+            targets.add(key)
+
+
+@contextmanager
+def _at(entry: Entry) -> Iterator[None]:
+    """Errors raised while processing an entry name that entry."""
+    try:
+        yield
+    except FhirError as error:
+        raise entry_error(entry.index, error) from None
+
+
+class _Run:
+    """One attempt at the transaction (retried whole on serialisation failures)."""
+
+    def __init__(self, writer: Writer, ctx: RequestContext, entries: list[Entry]) -> None:
+        self.writer, self.ctx, self.entries = writer, ctx, entries
+        self.results: dict[int, Result] = {}
+        self.mapping: dict[str, str] = {}
+
+    def of(self, method: str) -> list[Entry]:
+        return [e for e in self.entries if e.method == method]
+
+    def map(self, entry: Entry, type_name: str, res_id: str) -> None:
+        if entry.full_url:
+            self.mapping[entry.full_url] = f"{type_name}/{res_id}"
+
+    def deletes(self) -> None:
+        for entry in self.of("DELETE"):
+            type_name = str(entry.type_name)
+            with _at(entry):
+                if entry.criteria is not None:
+                    result = conditional_delete_in(self.writer, self.ctx, type_name, entry.criteria)
+                else:
+                    result = delete_in(self.writer, self.ctx, type_name, str(entry.res_id), entry.if_match)
+            self.results[entry.index] = result
+
+    def identities(self) -> tuple[list[tuple[Entry, str]], list[tuple[Entry, str]]]:
+        creates, puts = [], []
+        for entry in self.of("POST"):
+            type_name = str(entry.type_name)
+            if entry.criteria is not None:
+                with _at(entry):
+                    match = single_match(self.writer, type_name, entry.criteria)
+                if match is not None:
+                    self.results[entry.index] = stored_result(self.ctx, match, 200, with_location=True)
+                    self.map(entry, type_name, match.id)
+                    continue
+            new_id = str(uuid.uuid4())
+            self.map(entry, type_name, new_id)
+            creates.append((entry, new_id))
+        for entry in self.of("PUT"):
+            type_name = str(entry.type_name)
+            res_id = entry.res_id
+            if res_id is None and entry.criteria is not None:
+                with _at(entry):
+                    match = single_match(self.writer, type_name, entry.criteria)
+                body_id = (entry.resource or {}).get("id")
+                res_id = match.id if match is not None else body_id if isinstance(body_id, str) else str(uuid.uuid4())
+            assert res_id is not None
+            self.map(entry, type_name, res_id)
+            puts.append((entry, res_id))
+        return creates, puts
+
+    def references(self) -> None:
+        resources = [e.resource for e in self.entries if e.resource is not None]
+        for reference in sorted(conditional_references(resources)):
+            entry = next(e for e in self.entries if e.resource is not None and reference in str(e.resource))
+            with _at(entry):
+                self.mapping[reference] = resolve_conditional(self.writer, self.ctx, reference)
+
+    def writes(self, creates: list[tuple[Entry, str]], puts: list[tuple[Entry, str]]) -> None:
+        items = [(rewrite(e.resource, self.mapping), new_id, "POST") for e, new_id in creates]
+        for (entry, _), saved in zip(creates, self.writer.create_many(items), strict=True):
+            with _at(entry):
+                after_save(self.writer, self.ctx, saved, None)
+            self.results[entry.index] = stored_result(self.ctx, saved, 201, with_location=True)
+        for entry, res_id in puts:
+            resource = rewrite(entry.resource, self.mapping)
+            if resource.get("id") != res_id:
+                resource = {**resource, "id": res_id}
+            with _at(entry):
+                self.results[entry.index] = put_in(self.writer, self.ctx, resource, res_id, entry.if_match)
+        for entry in self.of("PATCH"):
+            with _at(entry):
+                result = patch_in(
+                    self.writer, self.ctx, str(entry.type_name), str(entry.res_id), entry.patch, entry.if_match
+                )
+            self.results[entry.index] = result
+
+
+def process(storage: SqlStorage, ctx: RequestContext, entries: list[Entry]) -> dict[int, Result]:
+    """Run the writes of a transaction in one database transaction; returns results by entry index."""
+    _check_unique(entries)
+
+    def work(writer: Writer) -> dict[int, Result]:
+        run = _Run(writer, ctx, entries)
+        run.deletes()
+        creates, puts = run.identities()
+        run.references()
+        run.writes(creates, puts)
+        return run.results
+
+    return storage.write(work)
