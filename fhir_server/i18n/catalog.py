@@ -244,5 +244,17 @@ MESSAGES.update(
             "es": "La referencia condicional {reference} coincide con {count} recursos",
             "en": "The conditional reference {reference} matches {count} resources",
         },
+        "double-booking": {
+            "es": "Horario ocupado: {actor} ya tiene la cita {other} de {start} a {end}",
+            "en": "Time already taken: {actor} already has appointment {other} from {start} to {end}",
+        },
+        "slot-missing": {
+            "es": "La cita usa el espacio {slot}, que no existe",
+            "en": "The appointment uses slot {slot}, which does not exist",
+        },
+        "slot-unavailable": {
+            "es": "El espacio {slot} no está disponible (estado {status})",
+            "en": "Slot {slot} is not available (status {status})",
+        },
     }
 )

@@ -283,7 +283,8 @@ def parse_query(
                 raise Invalid("unknown-parameter", code="not-supported", name=raw_name) from None
             query.ignored.append(raw_name)
             continue
-        if len(search_types) > 1 and any(registry.get(t, raw_name.partition(":")[0]) is None for t in search_types):
+        base_name = raw_name.partition(".")[0].partition(":")[0]
+        if len(search_types) > 1 and any(registry.get(t, base_name) is None for t in search_types):
             raise bad(raw_name, value)
         query.clauses.append(clause)
     query.sort = _resolve_sort(registry, search_types, query, strict)

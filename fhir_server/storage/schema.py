@@ -202,3 +202,17 @@ reindex_progress = Table(
     Column("last_pk", BigInteger, nullable=False),
     Column("registry_version", String(64), nullable=False),
 )
+
+# Time claimed by active appointments, one row per actor (practitioner, room, patient, slot).
+# Overlaps for the same actor are refused by the database itself: an exclusion constraint on
+# PostgreSQL and a trigger on SQLite (migration 0003), so no race can double-book.
+appointment_claim = Table(
+    "appointment_claim",
+    metadata,
+    Column("resource_pk", PrimaryKey, ForeignKey("resource.pk", ondelete="CASCADE"), nullable=False),
+    Column("actor", String(140), nullable=False),
+    Column("start_us", BigInteger, nullable=False),
+    Column("end_us", BigInteger, nullable=False),
+    Index(None, "actor", "start_us"),
+    Index(None, "resource_pk"),
+)

@@ -11,7 +11,7 @@ from fhir_server.model.instants import now_us
 from fhir_server.model.json import dumps
 from fhir_server.model.meta import stamp
 from fhir_server.search.query import SearchQuery
-from fhir_server.storage import index_writer
+from fhir_server.storage import claims, index_writer
 from fhir_server.storage.indexing import index_rows
 from fhir_server.storage.params.common import ExtractContext
 from fhir_server.storage.records import Page, Stored
@@ -83,6 +83,8 @@ class Writer:
             if not previous.deleted:
                 index_writer.clear(self.connection, pk)
         index_writer.insert_rows(self.connection, pk, type_name, rows)
+        if type_name == "Appointment":
+            claims.sync(self.connection, pk, stamped, self.context.zone)
         saved = Stored(pk, type_name, res_id, version, instant, False, content, method)
         self._append_version(saved)
         return saved
@@ -126,6 +128,8 @@ class Writer:
         values = {"version": version, "last_updated": instant, "deleted": True, "content": None}
         self.connection.execute(_UPDATE_CURRENT, {"key": previous.pk, **values})
         index_writer.clear(self.connection, previous.pk)
+        if previous.type == "Appointment":
+            claims.sync(self.connection, previous.pk, None, self.context.zone)
         tombstone = Stored(previous.pk, previous.type, previous.id, version, instant, True, None, "DELETE")
         self._append_version(tombstone)
         return tombstone

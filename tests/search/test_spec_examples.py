@@ -16,7 +16,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -329,7 +329,7 @@ def _pairs(query_string: str) -> list[tuple[str, str]]:
     return [(name, value) for name, _, value in (item.partition("=") for item in query_string.split("&") if item)]
 
 
-def _request(client: TestClient, query: str) -> httpx.Response:
+def _request(client: TestClient, query: str) -> httpx2.Response:
     """Run one case's query (with ``_count=100`` unless it sets one) and return the response.
 
     ``POST Type/_search?a=1`` sends ``a=1`` as a form body; ``POST Type/_search?a=1 -d b=2`` sends
@@ -354,7 +354,7 @@ def _ids(bundle: dict[str, Any], mode: str) -> list[str]:
     return [e["resource"]["id"] for e in bundle.get("entry", []) if e.get("search", {}).get("mode") == mode]
 
 
-def _outcome(response: httpx.Response) -> str:
+def _outcome(response: httpx2.Response) -> str:
     try:
         body = response.json()
     except ValueError:
@@ -392,7 +392,7 @@ def test_spec_example_queries(client: TestClient) -> None:
     """Every example query returns exactly its expected ids (all mismatches reported at once)."""
     load_dataset(client)
     mismatches = [m for query, expected in CASES if (m := _mismatch(client, query, expected)) is not None]
-    assert not mismatches, f"{len(mismatches)} of {len(CASES)} queries differ:\n" + "\n".join(mismatches)
+    assert len(mismatches) == 0, f"{len(mismatches)} of {len(CASES)} queries differ:\n" + "\n".join(mismatches)
 
 
 @pytest.mark.parametrize(("query", "matches", "included"), INCLUDE_CASES, ids=[c[0] for c in INCLUDE_CASES])

@@ -68,7 +68,9 @@ def extract(nodes: list[Node], context: ExtractContext) -> list[Row]:
 def predicate(table: Table | Any, modifier: str | None, value: ReferenceValue | TokenValue) -> ColumnElement[bool]:
     """The match for one value; ``:identifier`` values are tokens on Reference.identifier."""
     if isinstance(value, TokenValue):
-        conditions = [table.c.identifier_value == value.code]
+        conditions = [table.c.identifier_value.is_not(None)]
+        if value.code is not None:
+            conditions.append(table.c.identifier_value == value.code)
         if value.system:
             conditions.append(table.c.identifier_system == value.system)
         return and_(*conditions)

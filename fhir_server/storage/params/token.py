@@ -50,9 +50,10 @@ def _rows(node: Node) -> list[Row]:
     if type_name == "Coding":
         return [_row(value.get("system"), value.get("code"), value.get("display"))]
     if type_name == "CodeableConcept":
+        # :text matches CodeableConcept.text or any Coding.display: the text gets a row of its own.
         text = value.get("text")
-        rows = [_row(c.get("system"), c.get("code"), c.get("display") or text) for c in _codings(value)]
-        return rows or ([_row(None, None, text)] if isinstance(text, str) else [])
+        rows = [_row(c.get("system"), c.get("code"), c.get("display")) for c in _codings(value)]
+        return [*rows, _row(None, None, text)] if isinstance(text, str) else rows
     if type_name == "Identifier":
         identifier_type = value.get("type")
         if not isinstance(identifier_type, dict):
@@ -83,6 +84,9 @@ def extract(nodes: list[Node], _context: ExtractContext) -> list[Row]:
 def _code_match(table: Any, code: str, hierarchical: str | None) -> ColumnElement[bool]:
     if hierarchical == "below":
         return and_(table.c.code >= code, table.c.code < prefix_upper_bound(code))
+    if hierarchical == "above":
+        # Codes that subsume this one are its prefixes (J45 above J45.0): an index-friendly IN list.
+        return and_(table.c.code.in_([code[:n] for n in range(1, len(code) + 1)]))
     return and_(table.c.code == code)
 
 

@@ -1,0 +1,118 @@
+"""The time an active Appointment claims for each of its actors, kept in ``appointment_claim``.
+
+The table's constraint (exclusion on PostgreSQL, trigger on SQLite) is the guarantee; the lookup
+before inserting only finds the colliding appointment so the 409 can name it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, insert, select
+
+from fhir_server.errors import Conflict
+from fhir_server.model.datetimes import BadDate, date_range
+from fhir_server.model.instants import to_datetime
+from fhir_server.model.references import RefKind, parse_reference
+from fhir_server.storage.schema import appointment_claim, resource
+
+ACTIVE = frozenset({"proposed", "pending", "booked", "arrived", "checked-in"})
+CLAIMING_TYPES = frozenset({"Patient", "Practitioner", "Location", "Slot"})
+
+
+@dataclass(frozen=True, slots=True)
+class Collision:
+    actor: str
+    appointment_id: str
+    start_us: int
+    end_us: int
+
+
+def _clock(us: int, zone: tzinfo) -> str:
+    return to_datetime(us).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def double_booking(found: Collision, zone: tzinfo) -> Conflict:
+    """The 409 naming what the new appointment collides with."""
+    return Conflict(
+        "double-booking",
+        code="conflict",
+        expression=["Appointment.participant"],
+        actor=found.actor,
+        other=f"Appointment/{found.appointment_id}",
+        start=_clock(found.start_us, zone),
+        end=_clock(found.end_us, zone),
+    )
+
+
+def _instant(value: Any, zone: tzinfo, end: bool) -> int | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        low, high = date_range(value, zone)
+    except BadDate:
+        return None
+    return high if end and len(value) <= 10 else low
+
+
+def claims_of(appointment: dict[str, Any], zone: tzinfo) -> list[tuple[str, int, int]]:
+    """(actor, start, end) the appointment claims: none unless active and timed."""
+    if appointment.get("status") not in ACTIVE:
+        return []
+    start = _instant(appointment.get("start"), zone, end=False)
+    end = _instant(appointment.get("end"), zone, end=True)
+    if start is None or end is None or end <= start:
+        return []
+    actors = []
+    for participant in appointment.get("participant", []):
+        if not isinstance(participant, dict) or participant.get("status") == "declined":
+            continue
+        if participant.get("required") == "information-only":
+            continue
+        actor = participant.get("actor")
+        actors.append(actor.get("reference") if isinstance(actor, dict) else None)
+    actors += [s.get("reference") for s in appointment.get("slot", []) if isinstance(s, dict)]
+    claims: list[tuple[str, int, int]] = []
+    for text in actors:
+        ref = parse_reference(text) if isinstance(text, str) else None
+        if ref is not None and ref.kind is RefKind.RELATIVE and ref.type in CLAIMING_TYPES:
+            key = f"{ref.type}/{ref.id}"
+            if all(key != c[0] for c in claims):
+                claims.append((key, start, end))
+    return claims
+
+
+def collision(connection: Connection, pk: int | None, claims: list[tuple[str, int, int]]) -> Collision | None:
+    """The first existing claim another appointment holds that these claims overlap."""
+    claim = appointment_claim
+    for actor, start, end in claims:
+        stmt = (
+            select(
+                appointment_claim.c.actor, resource.c.res_id, appointment_claim.c.start_us, appointment_claim.c.end_us
+            )
+            .join(resource, resource.c.pk == claim.c.resource_pk)
+            .where(claim.c.actor == actor, and_(claim.c.start_us < end, claim.c.end_us > start))
+            .limit(1)
+        )
+        if pk is not None:
+            stmt = stmt.where(claim.c.resource_pk != pk)
+        row = connection.execute(stmt).first()
+        if row is not None:
+            return Collision(row[0], row[1], row[2], row[3])
+    return None
+
+
+def sync(connection: Connection, pk: int, appointment: dict[str, Any] | None, zone: tzinfo) -> None:
+    """Replace the claims of an appointment (none when deleted or no longer active)."""
+    connection.execute(delete(appointment_claim).where(appointment_claim.c.resource_pk == pk))
+    claims = claims_of(appointment, zone) if appointment is not None else []
+    if not claims:
+        return
+    found = collision(connection, pk, claims)
+    if found is not None:
+        raise double_booking(found, zone)
+    connection.execute(
+        insert(appointment_claim), [{"resource_pk": pk, "actor": a, "start_us": s, "end_us": e} for a, s, e in claims]
+    )
