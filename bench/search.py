@@ -98,6 +98,25 @@ def _put(
     raise AssertionError("unreachable")
 
 
+def _post_bundle(
+    target: Target, connection: http.client.HTTPConnection, entries: list[dict[str, Any]]
+) -> tuple[http.client.HTTPConnection, int, bytes]:
+    """POST a transaction Bundle of PUT entries (idempotent, so retried on a dropped connection)."""
+    body = json.dumps({"resourceType": "Bundle", "type": "transaction", "entry": entries}, ensure_ascii=False).encode()
+    for attempt in range(3):
+        try:
+            connection.request("POST", target.path, body, _headers(target, True))
+            response = connection.getresponse()
+            return connection, response.status, response.read()
+        except (http.client.HTTPException, OSError):
+            connection.close()
+            if attempt == 2:
+                raise
+            time.sleep(0.5)
+            connection = _connect(target)
+    raise AssertionError("unreachable")
+
+
 def _load_worker(
     target: Target,
     patients: int,
@@ -107,10 +126,15 @@ def _load_worker(
     barrier: Any,
     counter: Any,
     results: Any,
+    bundle_size: int = 0,
 ) -> None:
-    """Load one part of the data set, waiting on the barrier between phases."""
+    """Load one part of the data set, waiting on the barrier between phases.
+
+    With ``bundle_size`` the resources go as PUT entries of transaction Bundles of that size.
+    """
     connection = _connect(target)
     phase = pending = created = updated = 0
+    batch: list[dict[str, Any]] = []
 
     def flush() -> None:
         nonlocal pending
@@ -118,12 +142,38 @@ def _load_worker(
             counter.value += pending
         pending = 0
 
+    def send() -> bool:
+        nonlocal connection, created, updated, pending
+        if not batch:
+            return True
+        connection, status, answer = _post_bundle(target, connection, batch)
+        if status != 200:
+            results.put(("error", f"transaction of {len(batch)} -> {status}\n{answer.decode(errors='replace')}"))
+            barrier.abort()
+            return False
+        for entry in json.loads(answer)["entry"]:
+            if entry["response"]["status"].startswith("201"):
+                created += 1
+            else:
+                updated += 1
+        pending += len(batch)
+        batch.clear()
+        flush()
+        return True
+
     try:
         for type_name, id_, resource in data.generate(patients, seed, part, parts):
             while data.PHASES[type_name] > phase:
+                if not send():
+                    return
                 flush()
                 barrier.wait()
                 phase += 1
+            if bundle_size:
+                batch.append({"resource": resource, "request": {"method": "PUT", "url": f"{type_name}/{id_}"}})
+                if len(batch) >= bundle_size and not send():
+                    return
+                continue
             body = json.dumps(resource, ensure_ascii=False, separators=(",", ":")).encode()
             path = f"{target.path}/{type_name}/{id_}"
             connection, status, answer = _put(target, connection, path, body)
@@ -138,6 +188,8 @@ def _load_worker(
             pending += 1
             if pending == 100:
                 flush()
+        if not send():
+            return
         flush()
         while phase < LAST_PHASE:
             barrier.wait()
@@ -154,14 +206,16 @@ def _load_worker(
     results.put(("ok", (created, updated)))
 
 
-def load(target: Target, patients: int, seed: int, workers: int) -> bool:
+def load(target: Target, patients: int, seed: int, workers: int, bundle_size: int = 0) -> bool:
     """PUT the whole data set; print progress and the rate; False (after printing why) on failure."""
     context = mp.get_context("fork")
     barrier = context.Barrier(workers)
     counter = context.Value("q", 0)
     results: mp.Queue[tuple[str, Any]] = context.Queue()
     processes = [
-        context.Process(target=_load_worker, args=(target, patients, seed, part, workers, barrier, counter, results))
+        context.Process(
+            target=_load_worker, args=(target, patients, seed, part, workers, barrier, counter, results, bundle_size)
+        )
         for part in range(workers)
     ]
     print(f"loading {patients} patients (about {patients * 270:,} resources) with {workers} workers")
@@ -627,6 +681,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10, help="duration of each timed shape")
     parser.add_argument("--clients", type=int, default=8, help="concurrent connections per shape")
     parser.add_argument("--load-workers", type=int, default=4, help="worker processes for the load")
+    parser.add_argument("--bundle", type=int, default=500, help="PUT entries per transaction Bundle (0: one PUT each)")
     parser.add_argument("--urls", type=int, default=200, help="concrete URLs per shape")
     parser.add_argument("--seed", type=int, default=1, help="data set seed (same seed, same resources)")
     args = parser.parse_args()
@@ -639,7 +694,7 @@ def main() -> int:
         return 2
     target = Target(url.hostname or "127.0.0.1", url.port or 80, url.path.rstrip("/"), args.token)
     print(f"target {args.base_url}  patients {args.patients}  seed {args.seed}")
-    if not args.skip_load and not load(target, args.patients, args.seed, args.load_workers):
+    if not args.skip_load and not load(target, args.patients, args.seed, args.load_workers, args.bundle):
         return 1
     started = time.perf_counter()
     shapes = prepare(target.path, args.patients, args.seed, args.urls)

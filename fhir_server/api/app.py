@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from fhir_server import __version__
 from fhir_server.api.errors import install_error_handlers
 from fhir_server.api.middleware import FhirMiddleware
-from fhir_server.api.routes import instance_level, system, type_level
+from fhir_server.api.routes import instance_level, operations, system, type_level
+from fhir_server.interactions.operations import load_all as load_operations
 from fhir_server.settings import Settings
 from fhir_server.storage.engine import make_engine
 from fhir_server.storage.repository import SqlStorage
@@ -50,8 +51,9 @@ def create_app(settings: Settings | None = None, *, storage: SqlStorage | None =
     app.state.storage = storage
 
     # Order matters: fixed paths before the {type}/{id} patterns they would otherwise match.
-    for module in (system, type_level, instance_level):
+    for module in (system, type_level, instance_level, operations):
         app.include_router(module.router, prefix=FHIR_PREFIX)
+    load_operations()
 
     install_error_handlers(app)
     app.add_middleware(

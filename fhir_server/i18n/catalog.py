@@ -258,3 +258,25 @@ MESSAGES.update(
         },
     }
 )
+
+MESSAGES.update(
+    {
+        "operation-unknown": {"es": "Operación desconocida: {operation}", "en": "Unknown operation: {operation}"},
+        "operation-parameters": {
+            "es": "El cuerpo de la operación debe ser un recurso Parameters",
+            "en": "The operation body must be a Parameters resource",
+        },
+        "operation-parameter": {
+            "es": "Parámetro de la operación inválido o ausente: {name}",
+            "en": "Invalid or missing operation parameter: {name}",
+        },
+        "no-opening-hours": {
+            "es": "No hay horario de atención: indique availableTime o defina el horario del actor de la agenda",
+            "en": "No opening hours: give availableTime or define the hours of the schedule's actor",
+        },
+        "too-many-slots": {
+            "es": "Se generarían {count} espacios; el máximo por llamada es {limit}",
+            "en": "{count} slots would be generated; the most per call is {limit}",
+        },
+    }
+)

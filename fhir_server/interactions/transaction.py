@@ -10,13 +10,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from fhir_server.errors import FhirError, Invalid
 from fhir_server.interactions.bundle_entries import Entry, entry_error
 from fhir_server.interactions.bundle_refs import conditional_references, resolve_conditional, rewrite
 from fhir_server.interactions.context import RequestContext, Result
 from fhir_server.interactions.patch import patch_in
-from fhir_server.interactions.scheduling import after_save
+from fhir_server.interactions.scheduling import after_save, before_save
 from fhir_server.interactions.writes import (
     conditional_delete_in,
     delete_in,
@@ -65,6 +66,10 @@ class _Run:
         self.writer, self.ctx, self.entries = writer, ctx, entries
         self.results: dict[int, Result] = {}
         self.mapping: dict[str, str] = {}
+
+    def put_body(self, entry: Entry, res_id: str) -> dict[str, Any]:
+        resource: dict[str, Any] = rewrite(entry.resource, self.mapping)
+        return resource if resource.get("id") == res_id else {**resource, "id": res_id}
 
     def of(self, method: str) -> list[Entry]:
         return [e for e in self.entries if e.method == method]
@@ -118,16 +123,24 @@ class _Run:
                 self.mapping[reference] = resolve_conditional(self.writer, self.ctx, reference)
 
     def writes(self, creates: list[tuple[Entry, str]], puts: list[tuple[Entry, str]]) -> None:
+        # PUTs to ids that do not exist yet are creations too: all of them go in one INSERT per table.
+        existing = self.writer.current_many([(str(e.type_name), res_id) for e, res_id in puts]) if puts else {}
+        new_puts = [(e, i) for e, i in puts if (str(e.type_name), i) not in existing and e.if_match is None]
         items = [(rewrite(e.resource, self.mapping), new_id, "POST") for e, new_id in creates]
-        for (entry, _), saved in zip(creates, self.writer.create_many(items), strict=True):
+        items += [(self.put_body(e, res_id), res_id, "PUT") for e, res_id in new_puts]
+        for position, ((entry, _), item) in enumerate(zip(creates + new_puts, items, strict=True)):
+            with _at(entry):
+                items[position] = (before_save(self.writer, item[0]), item[1], item[2])
+        for (entry, _), saved in zip(creates + new_puts, self.writer.create_many(items), strict=True):
             with _at(entry):
                 after_save(self.writer, self.ctx, saved, None)
             self.results[entry.index] = stored_result(self.ctx, saved, 201, with_location=True)
+        created = {entry.index for entry, _ in new_puts}
         for entry, res_id in puts:
-            resource = rewrite(entry.resource, self.mapping)
-            if resource.get("id") != res_id:
-                resource = {**resource, "id": res_id}
+            if entry.index in created:
+                continue
             with _at(entry):
+                resource = self.put_body(entry, res_id)
                 self.results[entry.index] = put_in(self.writer, self.ctx, resource, res_id, entry.if_match)
         for entry in self.of("PATCH"):
             with _at(entry):

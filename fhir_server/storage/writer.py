@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, select, text, tuple_, update
 
 from fhir_server.model.instants import now_us
 from fhir_server.model.json import dumps
@@ -15,7 +15,7 @@ from fhir_server.storage import claims, index_writer
 from fhir_server.storage.indexing import index_rows
 from fhir_server.storage.params.common import ExtractContext
 from fhir_server.storage.records import Page, Stored
-from fhir_server.storage.schema import resource, resource_version
+from fhir_server.storage.schema import appointment_claim, resource, resource_version
 from fhir_server.storage.searching import run_search
 from fhir_server.storage.sql_search import CURRENT_COLUMNS
 
@@ -48,6 +48,24 @@ class Writer:
         stmt = _SELECT_CURRENT_LOCKED if self.postgres else _SELECT_CURRENT
         row = self.connection.execute(stmt, {"res_type": type_name, "res_id": res_id}).first()
         return row_to_stored(row) if row is not None else None
+
+    def current_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Stored]:
+        """The current rows of many (type, id) pairs, locked like ``current``; absent ones are missing."""
+        found: dict[tuple[str, str], Stored] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            stmt = select(*CURRENT_COLUMNS).where(tuple_(resource.c.res_type, resource.c.res_id).in_(chunk))
+            if self.postgres:
+                stmt = stmt.with_for_update()
+            for row in self.connection.execute(stmt):
+                stored = row_to_stored(row)
+                found[(stored.type, stored.id)] = stored
+        return found
+
+    def is_claimed(self, actor: str) -> bool:
+        """True when an active appointment holds time for this actor (e.g. ``Slot/1``)."""
+        stmt = select(appointment_claim.c.resource_pk).where(appointment_claim.c.actor == actor).limit(1)
+        return self.connection.execute(stmt).first() is not None
 
     def lock(self, key: str) -> None:
         """Serialise writers on a key until commit (advisory lock; SQLite already has one writer)."""
@@ -119,6 +137,9 @@ class Writer:
             self.connection,
             [(s.pk, s.type, index_rows(r, self.context)) for s, (r, _) in zip(saved, prepared, strict=True)],
         )
+        for stored, (stamped, _) in zip(saved, prepared, strict=True):
+            if stored.type == "Appointment":
+                claims.sync(self.connection, stored.pk, stamped, self.context.zone)
         return saved
 
     def delete(self, previous: Stored) -> Stored:

@@ -18,6 +18,7 @@ from fhir_server.api.routes.common import (
     VersionId,
     responses,
 )
+from fhir_server.api.routes.operations import run_operation
 from fhir_server.interactions import crud
 from fhir_server.interactions.context import Result
 from fhir_server.interactions.history import history
@@ -57,6 +58,8 @@ async def instance_history(request: Request, resource_type: TypeName, res_id: Re
 
 @router.get("/{resource_type}/{res_id}", responses=responses(200, 304, 410), summary="read")
 async def read(request: Request, resource_type: TypeName, res_id: ResourceId) -> Response:
+    if res_id.startswith("$"):
+        return await run_operation(request, resource_type, None, res_id)
     ctx = context_of(request)
     result = await run_short(crud.read, storage_of(request), ctx, resource_type, res_id)
     if _not_modified(request, result):
@@ -124,6 +127,8 @@ async def delete(request: Request, resource_type: TypeName, res_id: ResourceId) 
 
 @router.get("/{compartment}/{owner}/{resource_type}", responses=responses(200), summary="Compartment search")
 async def compartment(request: Request, compartment: TypeName, owner: ResourceId, resource_type: TypeName) -> Response:
+    if resource_type.startswith("$"):
+        return await run_operation(request, compartment, owner, resource_type)
     ctx = context_of(request)
     params = query_pairs(request)
     result = await run_long(compartment_search, storage_of(request), ctx, compartment, owner, resource_type, params)

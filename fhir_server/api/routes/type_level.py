@@ -13,6 +13,7 @@ from fhir_server.api.execution import run_long, run_short
 from fhir_server.api.negotiation import require_body_type
 from fhir_server.api.responses import outcome_response, write_response
 from fhir_server.api.routes.common import FORM_BODY, RESOURCE_BODY, TypeName, responses
+from fhir_server.api.routes.operations import run_operation
 from fhir_server.interactions import crud
 from fhir_server.interactions.history import history
 from fhir_server.interactions.search import search
@@ -54,6 +55,8 @@ async def search_get(request: Request, resource_type: TypeName) -> Response:
     summary="Create (If-None-Exist for conditional create)",
 )
 async def create(request: Request, resource_type: TypeName) -> Response:
+    if resource_type.startswith("$"):
+        return await run_operation(request, None, None, resource_type)
     require_body_type(request)
     body = await request.body()
     ctx = context_of(request)

@@ -1,0 +1,70 @@
+"""$operations: one module per operation, registered by (resource type or None, name).
+
+An operation handler receives the storage, the request context, the type and id it was invoked on
+(None at system or type level) and its input parameters by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fhir_server.errors import Invalid, NotFound
+from fhir_server.interactions.context import RequestContext, Result
+from fhir_server.storage.repository import SqlStorage
+
+Params = dict[str, list[Any]]
+Handler = Callable[[SqlStorage, RequestContext, str | None, str | None, Params], Result]
+_HANDLERS: dict[tuple[str | None, str, str], Handler] = {}
+
+
+def operation(type_name: str | None, name: str, level: str) -> Callable[[Handler], Handler]:
+    """Register a handler for ``$name`` at ``level`` ('system', 'type' or 'instance')."""
+
+    def register(handler: Handler) -> Handler:
+        _HANDLERS[(type_name, name, level)] = handler
+        return handler
+
+    return register
+
+
+def parameters_from_body(body: Any) -> Params:
+    """Input parameters from a Parameters resource (each value, or its parts as a nested dict)."""
+    if not isinstance(body, dict) or body.get("resourceType") != "Parameters":
+        raise Invalid("operation-parameters", code="invalid", expression=["resourceType"])
+    params: Params = {}
+    for parameter in body.get("parameter", []):
+        if not isinstance(parameter, dict) or not isinstance(parameter.get("name"), str):
+            continue
+        if "part" in parameter:
+            value: Any = parameters_from_body({"resourceType": "Parameters", "parameter": parameter["part"]})
+        elif "resource" in parameter:
+            value = parameter["resource"]
+        else:
+            value = next((v for k, v in parameter.items() if k.startswith("value")), None)
+        params.setdefault(parameter["name"], []).append(value)
+    return params
+
+
+def parameters_from_query(pairs: list[tuple[str, str]]) -> Params:
+    """Input parameters from a query string (GET invocation)."""
+    params: Params = {}
+    for name, value in pairs:
+        params.setdefault(name, []).append(value)
+    return params
+
+
+def invoke(
+    storage: SqlStorage, ctx: RequestContext, type_name: str | None, res_id: str | None, name: str, params: Params
+) -> Result:
+    """Run ``$name`` on the system, a type or an instance (404 when the server has no such operation)."""
+    level = "instance" if res_id is not None else "type" if type_name is not None else "system"
+    handler = _HANDLERS.get((type_name, name, level)) or _HANDLERS.get((None, name, level))
+    if handler is None:
+        raise NotFound("operation-unknown", code="not-supported", operation=f"${name}")
+    return handler(storage, ctx, type_name, res_id, params)
+
+
+def load_all() -> None:
+    """Import every operation module so its handlers register."""
+    from fhir_server.interactions.operations import generate_slots  # noqa: F401
