@@ -26,16 +26,17 @@ def clinic(client):
 
 
 def generate(client, schedule, **parameters):
-    body = {"resourceType": "Parameters", "parameter": []}
+    parameter: list[dict[str, object]] = []
+    body = {"resourceType": "Parameters", "parameter": parameter}
     for name, value in parameters.items():
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, dict):
                 parts = [{"name": k, **({"valueCode": v} if k == "daysOfWeek" else {"valueString": v})}
                          for k, vs in item.items() for v in (vs if isinstance(vs, list) else [vs])]  # fmt: skip
-                body["parameter"].append({"name": name, "part": parts})
+                parameter.append({"name": name, "part": parts})
             else:
                 key = "valueInteger" if isinstance(item, int) else "valueString"
-                body["parameter"].append({"name": name, key: item})
+                parameter.append({"name": name, key: item})
     return client.post(f"/fhir/Schedule/{schedule}/$generate-slots", content=json.dumps(body), headers=PARAMS)
 
 
