@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal, not_, or_, select, true
 from sqlalchemy.sql import FromClause
 
 from fhir_server.search.compartments import COMPARTMENTS
@@ -73,7 +73,7 @@ def _special(clause: Clause, target: FromClause, type_name: str | None) -> Colum
         items = select(idx_reference.c.target_id).where(
             idx_reference.c.param == "item",
             idx_reference.c.resource_pk.in_(lists),
-            idx_reference.c.target_type == target.c.res_type,
+            idx_reference.c.target_type == _type_of(target, type_name),
         )
         return target.c.res_id.in_(items)
     if clause.name == "_compartment":
@@ -95,7 +95,7 @@ def clause_predicate(clause: AnyClause, target: FromClause, type_name: str | Non
     if isinstance(clause, ChainClause):
         return _chain(clause, target, type_name)
     if isinstance(clause, HasClause):
-        return _has(clause, target)
+        return _has(clause, target, type_name)
     special = _special(clause, target, type_name)
     if special is not None:
         return special
@@ -128,8 +128,35 @@ def _chain(clause: ChainClause, target: FromClause, type_name: str | None) -> Co
     return target.c.pk.in_(select(ref.c.resource_pk).where(*conditions))
 
 
-def _has(clause: HasClause, target: FromClause) -> ColumnElement[bool]:
+def _type_of(target: FromClause, type_name: str | None) -> Any:
+    # A literal when the type is known keeps subqueries uncorrelated (computed once, not per row).
+    return literal(type_name) if type_name is not None else target.c.res_type
+
+
+def _matching_pks(clause: AnyClause, type_name: str) -> Select[Any] | None:
+    """The primary keys a plain positive clause selects, straight from its index table.
+
+    Index rows exist only for current, non-deleted versions, so no join with the resource table is needed.
+    """
+    if not isinstance(clause, Clause) or clause.param is None or clause.name.startswith("_compartment"):
+        return None
+    if clause.name in ("_id", "_lastUpdated", "_list") or clause.modifier == "not" or clause.missing is not None:
+        return None
+    kind = clause.param.type
+    return _index_subquery(kind, clause.param.code, type_name, _values_condition(clause, kind))
+
+
+def _has(clause: HasClause, target: FromClause, type_name: str | None) -> ColumnElement[bool]:
     ref = idx_reference.alias()
+    direct = _matching_pks(clause.inner, clause.source_type)
+    if direct is not None:
+        pointing = select(ref.c.target_id).where(
+            ref.c.param == clause.reference.code,
+            ref.c.res_type == clause.source_type,
+            ref.c.target_type == _type_of(target, type_name),
+            ref.c.resource_pk.in_(direct),
+        )
+        return target.c.res_id.in_(pointing)
     source = resource.alias()
     pointing = (
         select(ref.c.target_id)
@@ -137,7 +164,7 @@ def _has(clause: HasClause, target: FromClause) -> ColumnElement[bool]:
         .where(
             ref.c.param == clause.reference.code,
             ref.c.res_type == clause.source_type,
-            ref.c.target_type == target.c.res_type,
+            ref.c.target_type == _type_of(target, type_name),
             source.c.deleted.is_(False),
             clause_predicate(clause.inner, source, clause.source_type),
         )

@@ -11,7 +11,7 @@ from fhir_server.api.execution import run_long
 from fhir_server.api.negotiation import require_body_type
 from fhir_server.api.responses import outcome_response
 from fhir_server.api.routes.common import ResourceId, TypeName, responses
-from fhir_server.errors import NotFound
+from fhir_server.errors import MethodNotAllowed
 from fhir_server.interactions.operations import invoke, parameters_from_body, parameters_from_query
 from fhir_server.model.validation import parse_json, require_served_type
 
@@ -21,7 +21,8 @@ router = APIRouter()
 async def run_operation(request: Request, type_name: str | None, res_id: str | None, name: str) -> Response:
     """Invoke ``$name``: parameters from a Parameters body (POST) or the query string (GET)."""
     if not name.startswith("$"):
-        raise NotFound("unknown-route", path=request.url.path)
+        # The path names a resource or a compartment, which POST does not act on.
+        raise MethodNotAllowed("method-not-allowed", method=request.method, path=request.url.path)
     if type_name is not None:
         require_served_type(type_name)
     if request.method == "POST":
