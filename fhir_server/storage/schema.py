@@ -86,6 +86,7 @@ def _index_table(name: str, *columns: Column[Any]) -> Table:
     )
 
 
+# Search indexes end with resource_pk so the IN-subqueries of a search are index-only scans.
 # Text compared byte-wise (C collation on PostgreSQL, BINARY on SQLite) so prefix range scans work.
 Folded = String(collation="C").with_variant(String(), "sqlite")
 
@@ -94,7 +95,7 @@ idx_string = _index_table(
     Column("value", Folded, nullable=False),
     Column("exact", Text, nullable=False),
 )
-Index(None, idx_string.c.param, idx_string.c.res_type, idx_string.c.value)
+Index(None, idx_string.c.param, idx_string.c.res_type, idx_string.c.value, idx_string.c.resource_pk)
 
 idx_token = _index_table(
     "idx_token",
@@ -104,15 +105,15 @@ idx_token = _index_table(
     Column("type_system", Text, nullable=True),
     Column("type_code", Text, nullable=True),
 )
-Index(None, idx_token.c.param, idx_token.c.res_type, idx_token.c.code, idx_token.c.system)
+Index(None, idx_token.c.param, idx_token.c.res_type, idx_token.c.code, idx_token.c.system, idx_token.c.resource_pk)
 
 idx_date = _index_table(
     "idx_date",
     Column("low", BigInteger, nullable=False),
     Column("high", BigInteger, nullable=False),
 )
-Index(None, idx_date.c.param, idx_date.c.res_type, idx_date.c.low)
-Index(None, idx_date.c.param, idx_date.c.res_type, idx_date.c.high)
+Index(None, idx_date.c.param, idx_date.c.res_type, idx_date.c.low, idx_date.c.high, idx_date.c.resource_pk)
+Index(None, idx_date.c.param, idx_date.c.res_type, idx_date.c.high, idx_date.c.low, idx_date.c.resource_pk)
 
 idx_number = _index_table(
     "idx_number",
@@ -120,7 +121,7 @@ idx_number = _index_table(
     Column("low", Numeric, nullable=False),
     Column("high", Numeric, nullable=False),
 )
-Index(None, idx_number.c.param, idx_number.c.res_type, idx_number.c.value)
+Index(None, idx_number.c.param, idx_number.c.res_type, idx_number.c.value, idx_number.c.resource_pk)
 
 idx_quantity = _index_table(
     "idx_quantity",
@@ -133,13 +134,21 @@ idx_quantity = _index_table(
     Column("canonical_low", Numeric, nullable=True),
     Column("canonical_high", Numeric, nullable=True),
 )
-Index(None, idx_quantity.c.param, idx_quantity.c.res_type, idx_quantity.c.code, idx_quantity.c.value)
+Index(
+    None,
+    idx_quantity.c.param,
+    idx_quantity.c.res_type,
+    idx_quantity.c.code,
+    idx_quantity.c.value,
+    idx_quantity.c.resource_pk,
+)
 Index(
     None,
     idx_quantity.c.param,
     idx_quantity.c.res_type,
     idx_quantity.c.canonical_code,
     idx_quantity.c.canonical_low,
+    idx_quantity.c.resource_pk,
 )
 
 idx_reference = _index_table(
@@ -157,15 +166,16 @@ Index(
     idx_reference.c.res_type,
     idx_reference.c.target_id,
     idx_reference.c.target_type,
+    idx_reference.c.resource_pk,
 )
-Index(None, idx_reference.c.target_id, idx_reference.c.target_type)
+Index(None, idx_reference.c.target_id, idx_reference.c.target_type, idx_reference.c.param, idx_reference.c.resource_pk)
 Index(None, idx_reference.c.url)
 
 idx_uri = _index_table(
     "idx_uri",
     Column("value", Folded, nullable=False),
 )
-Index(None, idx_uri.c.param, idx_uri.c.res_type, idx_uri.c.value)
+Index(None, idx_uri.c.param, idx_uri.c.res_type, idx_uri.c.value, idx_uri.c.resource_pk)
 
 # Composite parameters: the first component is a token, the second one of token, quantity, date
 # or string (the R4 composites of the served types are all of this shape).
@@ -181,7 +191,7 @@ idx_composite = _index_table(
     Column("date_high2", BigInteger, nullable=True),
     Column("text2", Folded, nullable=True),
 )
-Index(None, idx_composite.c.param, idx_composite.c.res_type, idx_composite.c.code1)
+Index(None, idx_composite.c.param, idx_composite.c.res_type, idx_composite.c.code1, idx_composite.c.resource_pk)
 
 INDEX_TABLES = {
     "string": idx_string,

@@ -185,5 +185,10 @@ def filtered(query: SearchQuery, columns: Any) -> Select[Any]:
 
 
 def build_count(query: SearchQuery) -> Select[Any]:
-    """The total number of matches."""
+    """The total number of matches (straight from one index table when one plain clause decides)."""
+    if query.type is not None and len(query.clauses) == 1:
+        direct = _matching_pks(query.clauses[0], query.type)
+        if direct is not None:
+            pks = direct.subquery()
+            return select(func.count(func.distinct(pks.c.resource_pk)))
     return select(func.count()).select_from(filtered(query, (resource.c.pk,)).subquery())

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fhir_server.api.deps import context_of, query_pairs, storage_of
-from fhir_server.api.execution import run_long, run_short
+from fhir_server.api.execution import run_short
 from fhir_server.api.negotiation import JSON_PATCH, require_body_type
 from fhir_server.api.responses import outcome_response, read_response, write_response
 from fhir_server.api.routes.common import (
@@ -52,7 +52,7 @@ async def vread(request: Request, resource_type: TypeName, res_id: ResourceId, v
 async def instance_history(request: Request, resource_type: TypeName, res_id: ResourceId) -> Response:
     ctx = context_of(request)
     params = query_pairs(request)
-    result = await run_long(history, storage_of(request), ctx, resource_type, res_id, params)
+    result = await run_short(history, storage_of(request), ctx, resource_type, res_id, params)
     return outcome_response(request, result)
 
 
@@ -131,5 +131,5 @@ async def compartment(request: Request, compartment: TypeName, owner: ResourceId
         return await run_operation(request, compartment, owner, resource_type)
     ctx = context_of(request)
     params = query_pairs(request)
-    result = await run_long(compartment_search, storage_of(request), ctx, compartment, owner, resource_type, params)
+    result = await run_short(compartment_search, storage_of(request), ctx, compartment, owner, resource_type, params)
     return outcome_response(request, result)

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fhir_server.api.deps import context_of, query_pairs, settings_of, storage_of
-from fhir_server.api.execution import run_long
+from fhir_server.api.execution import run_long, run_short
 from fhir_server.api.negotiation import preferences, require_body_type
 from fhir_server.api.responses import outcome_response, render_json
 from fhir_server.api.routes.common import BUNDLE_BODY, FORM_BODY, responses
@@ -29,7 +29,7 @@ async def metadata(request: Request) -> Response:
 @router.get("/_history", responses=responses(200), summary="System history")
 async def system_history(request: Request) -> Response:
     ctx = context_of(request)
-    result = await run_long(history, storage_of(request), ctx, None, None, query_pairs(request))
+    result = await run_short(history, storage_of(request), ctx, None, None, query_pairs(request))
     return outcome_response(request, result)
 
 
@@ -37,7 +37,7 @@ async def system_history(request: Request) -> Response:
 @router.get("/", include_in_schema=False)
 async def system_search(request: Request) -> Response:
     ctx = context_of(request)
-    result = await run_long(search, storage_of(request), ctx, None, query_pairs(request))
+    result = await run_short(search, storage_of(request), ctx, None, query_pairs(request))
     return outcome_response(request, result)
 
 
@@ -46,7 +46,7 @@ async def system_search_post(request: Request) -> Response:
     require_body_type(request, frozenset({"application/x-www-form-urlencoded"}))
     params = query_pairs(request) + parse_qsl((await request.body()).decode(), keep_blank_values=True)
     ctx = context_of(request)
-    result = await run_long(search, storage_of(request), ctx, None, params)
+    result = await run_short(search, storage_of(request), ctx, None, params)
     return outcome_response(request, result)
 
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fhir_server.api.deps import context_of, query_pairs, storage_of
-from fhir_server.api.execution import run_long, run_short
+from fhir_server.api.execution import run_short
 from fhir_server.api.negotiation import require_body_type
 from fhir_server.api.responses import outcome_response, write_response
 from fhir_server.api.routes.common import FORM_BODY, RESOURCE_BODY, TypeName, responses
@@ -28,7 +28,7 @@ def _criteria(request: Request) -> str:
 @router.get("/{resource_type}/_history", responses=responses(200), summary="Type history")
 async def type_history(request: Request, resource_type: TypeName) -> Response:
     ctx = context_of(request)
-    result = await run_long(history, storage_of(request), ctx, resource_type, None, query_pairs(request))
+    result = await run_short(history, storage_of(request), ctx, resource_type, None, query_pairs(request))
     return outcome_response(request, result)
 
 
@@ -37,14 +37,14 @@ async def search_post(request: Request, resource_type: TypeName) -> Response:
     require_body_type(request, frozenset({"application/x-www-form-urlencoded"}))
     params = query_pairs(request) + parse_qsl((await request.body()).decode(), keep_blank_values=True)
     ctx = context_of(request)
-    result = await run_long(search, storage_of(request), ctx, resource_type, params)
+    result = await run_short(search, storage_of(request), ctx, resource_type, params)
     return outcome_response(request, result)
 
 
 @router.get("/{resource_type}", responses=responses(200), summary="Search")
 async def search_get(request: Request, resource_type: TypeName) -> Response:
     ctx = context_of(request)
-    result = await run_long(search, storage_of(request), ctx, resource_type, query_pairs(request))
+    result = await run_short(search, storage_of(request), ctx, resource_type, query_pairs(request))
     return outcome_response(request, result)
 
 
