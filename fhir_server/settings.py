@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=1000, ge=1, description="Largest _count honoured")
     db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connections per worker")
     db_pool_overflow: int = Field(default=10, ge=0, description="Extra PostgreSQL connections")
+    db_statement_timeout_ms: int = Field(
+        default=30_000, ge=0, description="PostgreSQL statement timeout for the API (0: none)"
+    )
     log_level: str = Field(default="info", description="Log level of the server")
 
     @field_validator("database_url")

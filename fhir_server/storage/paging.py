@@ -17,7 +17,7 @@ from fhir_server.errors import Invalid
 from fhir_server.search.query import SearchQuery, SortKey
 from fhir_server.storage.params.date import MAX_US, MIN_US
 from fhir_server.storage.schema import INDEX_TABLES, resource
-from fhir_server.storage.sql_search import CURRENT_COLUMNS, filtered
+from fhir_server.storage.sql_search import CURRENT_COLUMNS, candidate_pks, filtered
 
 _TEXT_LAST, _TEXT_FIRST = "\U0010ffff", ""
 _NUMBER_LAST, _NUMBER_FIRST = Decimal("1e30"), Decimal("-1e30")
@@ -107,8 +107,23 @@ def _after(expressions: list[tuple[ColumnElement[Any], bool]], values: list[Any]
     return or_(*alternatives)
 
 
+def _page_from_indexes(query: SearchQuery, candidates: list[Select[Any]]) -> Select[Any]:
+    """Default order, every clause in the index tables: pick the page's keys there, then read those rows."""
+    first, *rest = candidates
+    driver = first.subquery()
+    keys = select(driver.c.resource_pk).where(*[driver.c.resource_pk.in_(other) for other in rest]).distinct()
+    if query.cursor:
+        _, pk = decode_cursor(query, query.cursor)
+        keys = keys.where(driver.c.resource_pk > pk)
+    keys = keys.order_by(driver.c.resource_pk).limit(query.count + 1)
+    return select(*CURRENT_COLUMNS).where(resource.c.pk.in_(keys)).order_by(resource.c.pk)
+
+
 def build_page(query: SearchQuery) -> tuple[Select[Any], int]:
     """The select for one page (count + 1 rows) and how many sort columns follow the resource ones."""
+    candidates = candidate_pks(query) if not query.sort else None
+    if candidates is not None:
+        return _page_from_indexes(query, candidates), 0
     expressions = [(sort_expression(key, query.type), key.descending) for key in query.sort]
     labelled = [expression.label(f"sort_{i}") for i, (expression, _) in enumerate(expressions)]
     stmt = filtered(query, (*CURRENT_COLUMNS, *labelled))

@@ -116,7 +116,7 @@ def _targets(type_name: str, clause: AnyClause) -> Select[Any]:
     )
 
 
-def _chain(clause: ChainClause, target: FromClause, type_name: str | None) -> ColumnElement[bool]:
+def _chain_pks(clause: ChainClause, type_name: str | None) -> Select[Any]:
     ref = idx_reference.alias()
     alternatives = [
         and_(ref.c.target_type == target_type, ref.c.target_id.in_(_targets(target_type, inner)))
@@ -125,7 +125,31 @@ def _chain(clause: ChainClause, target: FromClause, type_name: str | None) -> Co
     conditions = [ref.c.param == clause.param.code, or_(*alternatives)]
     if type_name is not None:
         conditions.append(ref.c.res_type == type_name)
-    return target.c.pk.in_(select(ref.c.resource_pk).where(*conditions))
+    return select(ref.c.resource_pk).where(*conditions)
+
+
+def _chain(clause: ChainClause, target: FromClause, type_name: str | None) -> ColumnElement[bool]:
+    return target.c.pk.in_(_chain_pks(clause, type_name))
+
+
+def candidate_pks(query: SearchQuery) -> list[Select[Any]] | None:
+    """One primary-key subquery per clause when every clause is answered from index tables alone.
+
+    Then a page needs the resource table only for its own rows; otherwise (``_id``, ``_has``, ``:not``
+    and other clauses reading resource columns) None.
+    """
+    if query.type is None or not query.clauses:
+        return None
+    selects = []
+    for clause in query.clauses:
+        if isinstance(clause, ChainClause):
+            selects.append(_chain_pks(clause, query.type))
+            continue
+        direct = _matching_pks(clause, query.type)
+        if direct is None:
+            return None
+        selects.append(direct)
+    return selects
 
 
 def _type_of(target: FromClause, type_name: str | None) -> Any:
@@ -185,10 +209,11 @@ def filtered(query: SearchQuery, columns: Any) -> Select[Any]:
 
 
 def build_count(query: SearchQuery) -> Select[Any]:
-    """The total number of matches (straight from one index table when one plain clause decides)."""
-    if query.type is not None and len(query.clauses) == 1:
-        direct = _matching_pks(query.clauses[0], query.type)
-        if direct is not None:
-            pks = direct.subquery()
-            return select(func.count(func.distinct(pks.c.resource_pk)))
+    """The total number of matches (from the index tables alone when every clause is answered there)."""
+    candidates = candidate_pks(query)
+    if candidates is not None:
+        first, *rest = candidates
+        driver = first.subquery()
+        keys = driver.c.resource_pk
+        return select(func.count(func.distinct(keys))).where(*[keys.in_(other) for other in rest])
     return select(func.count()).select_from(filtered(query, (resource.c.pk,)).subquery())

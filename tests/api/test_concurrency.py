@@ -58,3 +58,49 @@ def test_concurrent_conditional_updates_create_exactly_once(live_server):
     with httpx.Client(timeout=30) as http:
         history = http.get(f"{live_server}/Patient/the-one/_history").json()
         assert history["total"] == 1
+
+
+def test_fifty_concurrent_conditional_creates_make_one_resource(live_server):
+    criteria = "identifier=https://www.registrocivil.gob.ec/cedula|1710034065"
+    body = json.dumps(
+        patient(identifier=[{"system": "https://www.registrocivil.gob.ec/cedula", "value": "1710034065"}])
+    )
+
+    def create(_: int) -> tuple[int, str]:
+        with httpx.Client(timeout=60) as own:
+            response = own.post(
+                f"{live_server}/Patient", content=body, headers={**FHIR_JSON, "If-None-Exist": criteria}
+            )
+            return response.status_code, response.json()["id"]
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        results = list(pool.map(create, range(50)))
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200] * 49 + [201], statuses
+    assert len({res_id for _, res_id in results}) == 1
+    with httpx.Client(timeout=30) as http:
+        assert http.get(f"{live_server}/Patient", params={"identifier": "1710034065"}).json()["total"] == 1
+
+
+def test_concurrent_transactions_on_the_same_resources_serialise(live_server):
+    with httpx.Client(timeout=30) as http:
+        for name in ("tx-a", "tx-b"):
+            http.put(f"{live_server}/Patient/{name}", content=json.dumps(patient(id=name)), headers=FHIR_JSON)
+
+    def transaction(n: int) -> int:
+        # Half update a then b, half b then a: lock order differs, the database must not deadlock into 500s.
+        order = ("tx-a", "tx-b") if n % 2 else ("tx-b", "tx-a")
+        entries = [{"resource": patient(id=name, name=[{"family": f"T{n}"}]), "request": {"method": "PUT", "url": f"Patient/{name}"}}
+                   for name in order]  # fmt: skip
+        bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+        with httpx.Client(timeout=60) as own:
+            return own.post(live_server, content=json.dumps(bundle), headers=FHIR_JSON).status_code
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(transaction, range(32)))
+    assert all(status in (200, 409, 503) for status in statuses), statuses
+    assert statuses.count(200) >= 16
+    with httpx.Client(timeout=30) as http:
+        a = http.get(f"{live_server}/Patient/tx-a/_history", params={"_count": 100}).json()
+        b = http.get(f"{live_server}/Patient/tx-b/_history", params={"_count": 100}).json()
+        assert a["total"] == b["total"] == 1 + statuses.count(200)
