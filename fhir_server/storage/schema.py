@@ -73,8 +73,11 @@ resource_version = Table(
 Index(None, resource_version.c.res_type, resource_version.c.res_id)
 
 
-def _index_table(name: str, *columns: Column[Any]) -> Table:
-    """An index table: one row per indexed value of one search parameter of one resource."""
+def _index_table(name: str, *columns: Column[Any], by_resource: tuple[str, ...] = ()) -> Table:
+    """An index table: one row per indexed value of one search parameter of one resource.
+
+    ``by_resource`` extends the resource_pk index so lookups from a resource are index-only.
+    """
     return Table(
         name,
         metadata,
@@ -82,7 +85,7 @@ def _index_table(name: str, *columns: Column[Any]) -> Table:
         Column("res_type", String(64), nullable=False),
         Column("param", String(100), nullable=False),
         *columns,
-        Index(None, "resource_pk"),
+        Index(None, "resource_pk", *by_resource),
     )
 
 
@@ -159,6 +162,7 @@ idx_reference = _index_table(
     Column("url", Text, nullable=True),
     Column("identifier_system", Text, nullable=True),
     Column("identifier_value", Text, nullable=True),
+    by_resource=("param", "target_type", "target_id"),
 )
 Index(
     None,

@@ -174,11 +174,11 @@ def _has(clause: HasClause, target: FromClause, type_name: str | None) -> Column
     ref = idx_reference.alias()
     direct = _matching_pks(clause.inner, clause.source_type)
     if direct is not None:
+        # The keys come from the source type's own index rows, so no res_type test (keeps it index-only).
         pointing = select(ref.c.target_id).where(
-            ref.c.param == clause.reference.code,
-            ref.c.res_type == clause.source_type,
-            ref.c.target_type == _type_of(target, type_name),
             ref.c.resource_pk.in_(direct),
+            ref.c.param == clause.reference.code,
+            ref.c.target_type == _type_of(target, type_name),
         )
         return target.c.res_id.in_(pointing)
     source = resource.alias()

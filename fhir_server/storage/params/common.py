@@ -30,7 +30,8 @@ def ordered_predicate(
 ) -> ColumnElement[bool]:
     """FHIR prefix semantics for a stored range [low, high) against the query range [q_low, q_high)."""
     if prefix == "eq":
-        return and_(low >= q_low, high <= q_high)
+        # low < q_high follows from the others; stated, it bounds the index range scan on low.
+        return and_(low >= q_low, low < q_high, high <= q_high)
     if prefix == "ne":
         return not_(and_(low >= q_low, high <= q_high))
     if prefix == "gt":
