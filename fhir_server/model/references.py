@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 from fhir_server.model.r4_types import R4_ONLY_TYPES, SERVED_TYPES
 
@@ -41,6 +42,7 @@ def is_valid_id(value: str) -> bool:
     return ID_PATTERN.fullmatch(value) is not None
 
 
+@lru_cache(maxsize=8192)
 def parse_reference(value: str) -> Ref | None:
     """Classify a Reference.reference string; None when it is not valid FHIR syntax."""
     if value.startswith("#"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, bindparam, delete, insert, literal_column, select
 
+from fhir_server.storage.bulk import bulk_insert
 from fhir_server.storage.indexing import IndexRows
 from fhir_server.storage.schema import INDEX_TABLES
 
@@ -45,4 +46,4 @@ def insert_many(connection: Connection, resources: list[tuple[int, str, IndexRow
         for kind, kind_rows in rows.items():
             by_kind.setdefault(kind, []).extend({**row, "resource_pk": pk, "res_type": res_type} for row in kind_rows)
     for kind, kind_rows in by_kind.items():
-        connection.execute(_INSERTS[kind], kind_rows)
+        bulk_insert(connection, INDEX_TABLES[kind], kind_rows)

@@ -12,6 +12,7 @@ from fhir_server.model.json import dumps
 from fhir_server.model.meta import stamp
 from fhir_server.search.query import SearchQuery
 from fhir_server.storage import claims, index_writer
+from fhir_server.storage.bulk import bulk_insert
 from fhir_server.storage.indexing import index_rows
 from fhir_server.storage.params.common import ExtractContext
 from fhir_server.storage.records import Page, Stored
@@ -132,7 +133,7 @@ class Writer:
             Stored(pk, r["resourceType"], r["id"], 1, instant, False, content, method)
             for pk, (r, content), (_, _, method) in zip(pks, prepared, items, strict=True)
         ]
-        self.connection.execute(_INSERT_VERSION, [self._version_row(s) for s in saved])
+        bulk_insert(self.connection, resource_version, [self._version_row(s) for s in saved])
         index_writer.insert_many(
             self.connection,
             [(s.pk, s.type, index_rows(r, self.context)) for s, (r, _) in zip(saved, prepared, strict=True)],

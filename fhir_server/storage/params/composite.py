@@ -57,10 +57,12 @@ def extract(param: SearchParam, roots: list[Node], registry: Registry, context: 
     second_kind, first_expression, second_expression = plan
     rows = []
     for root in roots:
-        firsts = token.extract(first_expression(root), context)
-        if not firsts:
+        # The second component is absent more often (value[x] has one type): look at it first.
+        seconds_nodes = second_expression(root)
+        if not seconds_nodes:
             continue
-        seconds = _component_rows(second_kind, second_expression(root), context)
+        firsts = token.extract(first_expression(root), context)
+        seconds = _component_rows(second_kind, seconds_nodes, context)
         for first, second in product(firsts, seconds):
             rows.append({"system1": first["system"], "code1": first["code"], **second})
     return rows
