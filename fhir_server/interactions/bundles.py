@@ -33,7 +33,8 @@ def bundle(
         result["total"] = total
     if links:
         result["link"] = [{"relation": relation, "url": url} for relation, url in links]
-    result["entry"] = entries
+    if entries:  # FHIR JSON has no empty arrays
+        result["entry"] = entries
     return result
 
 

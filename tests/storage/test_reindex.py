@@ -21,7 +21,7 @@ CTX = RequestContext(base_url="http://testserver/fhir", language="es", zone=Zone
 def _names(storage, name):
     result = search(storage, CTX, "Patient", [("name", name), ("_count", "100")]).body
     bundle = json.loads(dumps(result))
-    return {e["resource"]["id"] for e in bundle["entry"] if e["search"]["mode"] == "match"}
+    return {e["resource"]["id"] for e in bundle.get("entry", []) if e["search"]["mode"] == "match"}
 
 
 @pytest.fixture
