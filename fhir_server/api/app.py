@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -33,6 +34,11 @@ def create_app(settings: Settings | None = None, *, storage: SqlStorage | None =
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Objects built at start-up (models, registry, element tables) live as long as the process:
+        # freeze them out of the collector's sight, and collect cycles less often. Parsing and
+        # validation allocate heavily; the default thresholds cost 20% of a bundle's CPU (measured).
+        gc.freeze()
+        gc.set_threshold(50_000, 50, 100)
         yield
         if owns_storage:
             storage.engine.dispose()
