@@ -41,3 +41,13 @@ def test_pick_language(header, expected):
 def test_translate_falls_back():
     assert translate("no-such-message", "en") == "no-such-message"
     assert "Patient/1" in translate("not-found", "en", {"type": "Patient", "id": "1"})
+
+
+def test_message_ids_are_unique_across_areas():
+    from fhir_server.i18n.catalog import AREAS
+
+    seen: dict[str, str] = {}
+    for area in AREAS:
+        for message_id in area.MESSAGES:
+            assert message_id not in seen, f"{message_id} in {area.__name__} and {seen[message_id]}"
+            seen[message_id] = area.__name__

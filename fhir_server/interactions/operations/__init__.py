@@ -6,6 +6,8 @@ An operation handler receives the storage, the request context, the type and id 
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from typing import Any
 
@@ -66,5 +68,6 @@ def invoke(
 
 
 def load_all() -> None:
-    """Import every operation module so its handlers register."""
-    from fhir_server.interactions.operations import generate_slots  # noqa: F401
+    """Import every operation module of this package so its handlers register."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")

@@ -1,0 +1,5 @@
+"""Messages of the profiles area (Spanish and English)."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {}

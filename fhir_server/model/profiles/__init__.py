@@ -1,0 +1,1 @@
+"""Clinic profiles: declarative definitions, their StructureDefinitions and their validation."""
