@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = Field(
         default=30_000, ge=0, description="PostgreSQL statement timeout for the API (0: none)"
     )
+    clinic_profiles: Literal["claimed", "required"] = Field(
+        default="claimed",
+        description="claimed: validate the clinic profiles a resource names in meta.profile; "
+        "required: every resource a clinic profile covers must conform to it (and is tagged with it)",
+    )
     log_level: str = Field(default="info", description="Log level of the server")
 
     @field_validator("database_url")

@@ -46,6 +46,7 @@ def context_of(request: Request) -> RequestContext:
         strict_handling=preferences(request).strict,
         default_page_size=settings.default_page_size,
         max_page_size=settings.max_page_size,
+        clinic_profiles=settings.clinic_profiles,
     )
 
 

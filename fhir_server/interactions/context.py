@@ -30,6 +30,7 @@ class RequestContext:
     strict_handling: bool = False
     default_page_size: int = 20
     max_page_size: int = 1000
+    clinic_profiles: str = "claimed"
 
 
 @dataclass(slots=True)

@@ -17,7 +17,7 @@ from fhir_server.interactions.bundle_entries import Entry, entry_error
 from fhir_server.interactions.bundle_refs import conditional_references, resolve_conditional, rewrite
 from fhir_server.interactions.context import RequestContext, Result
 from fhir_server.interactions.patch import patch_in
-from fhir_server.interactions.scheduling import after_save, before_save
+from fhir_server.interactions.rules import after_save, before_save
 from fhir_server.interactions.writes import (
     conditional_delete_in,
     delete_in,
@@ -128,14 +128,16 @@ class _Run:
         new_puts = [(e, i) for e, i in puts if (str(e.type_name), i) not in existing and e.if_match is None]
         items = [(rewrite(e.resource, self.mapping), new_id, "POST") for e, new_id in creates]
         items += [(self.put_body(e, res_id), res_id, "PUT") for e, res_id in new_puts]
+        created = {entry.index for entry, _ in new_puts}
+        updates = [(self.put_body(e, res_id), res_id, "PUT") for e, res_id in puts if e.index not in created]
+        self.writer.pending.update({f"{r['resourceType']}/{res_id}": r for r, res_id, _ in items + updates})
         for position, ((entry, _), item) in enumerate(zip(creates + new_puts, items, strict=True)):
             with _at(entry):
-                items[position] = (before_save(self.writer, item[0]), item[1], item[2])
+                items[position] = (before_save(self.writer, self.ctx, item[0], item[1]), item[1], item[2])
         for (entry, _), saved in zip(creates + new_puts, self.writer.create_many(items), strict=True):
             with _at(entry):
                 after_save(self.writer, self.ctx, saved, None)
             self.results[entry.index] = stored_result(self.ctx, saved, 201, with_location=True)
-        created = {entry.index for entry, _ in new_puts}
         for entry, res_id in puts:
             if entry.index in created:
                 continue

@@ -12,7 +12,7 @@ from typing import Any
 from fhir_server.errors import Gone, Invalid, Issue, PreconditionFailed
 from fhir_server.interactions.context import RequestContext, Result
 from fhir_server.interactions.criteria import lock_key
-from fhir_server.interactions.scheduling import after_save, before_save
+from fhir_server.interactions.rules import after_save, before_save
 from fhir_server.model.instants import http_date, parse_etag, weak_etag
 from fhir_server.model.json import loads
 from fhir_server.model.meta import same_content
@@ -80,7 +80,7 @@ def single_match(writer: Writer, type_name: str, criteria: SearchQuery) -> Store
 def _save(
     writer: Writer, ctx: RequestContext, resource: dict[str, Any], res_id: str, method: str, current: Stored | None
 ) -> Stored:
-    saved = writer.save(before_save(writer, resource), res_id, method, current)
+    saved = writer.save(before_save(writer, ctx, resource, res_id), res_id, method, current)
     after_save(writer, ctx, saved, current)
     return saved
 

@@ -43,6 +43,8 @@ class Writer:
         self.connection = connection
         self.postgres = connection.dialect.name == "postgresql"
         self.context = context
+        # Resources this transaction is about to write, by "Type/id": write rules resolve references to them.
+        self.pending: dict[str, dict[str, Any]] = {}
 
     def current(self, type_name: str, res_id: str) -> Stored | None:
         """The current row, locked until commit (FOR UPDATE on PostgreSQL; SQLite is serialised)."""

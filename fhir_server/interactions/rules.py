@@ -1,0 +1,27 @@
+"""The rules every write passes inside its transaction, in order.
+
+Before saving: unique national identifiers, then scheduling (slots). After saving: slots follow
+their appointments. Single interactions and bundle entries both come through here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fhir_server.interactions import scheduling
+from fhir_server.interactions.context import RequestContext
+from fhir_server.interactions.identity import check_unique_identifiers
+from fhir_server.storage.records import Stored
+from fhir_server.storage.writer import Writer
+
+
+def before_save(writer: Writer, ctx: RequestContext, resource: dict[str, Any], res_id: str) -> dict[str, Any]:
+    """The resource to store, once every rule accepted it (raises the first rule's error otherwise)."""
+    del ctx
+    check_unique_identifiers(writer, resource, res_id)
+    return scheduling.before_save(writer, resource)
+
+
+def after_save(writer: Writer, ctx: RequestContext, saved: Stored, previous: Stored | None) -> None:
+    """Consequences of a write inside the same transaction."""
+    scheduling.after_save(writer, ctx, saved, previous)
