@@ -123,3 +123,6 @@ VITAL_SIGNS: dict[str, tuple[str, str]] = {
     "8302-2": ("bodyheight", "ec-bodyheight"),
     "39156-5": ("bmi", "ec-bmi"),
 }
+
+# Added with the medicines catalog
+EXT_CONCENTRACION_TEXTO = structure_definition("medication-concentracion-texto")

@@ -1,4 +1,4 @@
-"""The search parameters of every served type, from the product's own R4 (4.0.1) table.
+"""The search parameters of every served type, from the product's own R4 (4.0.1) table and the clinic's.
 
 ``r4_search_parameters.json`` lists the R4 SearchParameter definitions whose base includes a served
 type (or Resource/DomainResource): code, type, expression, targets and composite components.
@@ -104,7 +104,7 @@ class Registry:
         param = SearchParam(
             code=str(definition["code"]),
             type=str(definition["type"]),
-            url=SEARCH_PARAMETER_BASE + str(definition["id"]),
+            url=str(definition.get("url") or SEARCH_PARAMETER_BASE + str(definition["id"])),
             resource_type=type_name,
             expression=expression,
             targets=tuple(definition.get("target", ())),  # type: ignore[arg-type]
@@ -132,8 +132,15 @@ class Registry:
         return None
 
 
+def clinic_search_parameters() -> list[dict[str, object]]:
+    """The clinic's own search parameters (each also served as a SearchParameter resource)."""
+    text = resources.files("fhir_server.search").joinpath("clinic_search_parameters.json").read_text("utf-8")
+    definitions: list[dict[str, object]] = json.loads(text)
+    return definitions
+
+
 @cache
 def r4_registry() -> Registry:
-    """The registry of the R4 search parameters, loaded once."""
+    """The registry of the R4 search parameters plus the clinic's, loaded once."""
     text = resources.files("fhir_server.search").joinpath("r4_search_parameters.json").read_text("utf-8")
-    return Registry(json.loads(text))
+    return Registry(json.loads(text) + clinic_search_parameters())

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
+from fhir_server.model.canonical import CANONICAL_BASE
 from fhir_server.model.r4_types import SERVED_TYPES
 from fhir_server.search.compartments import PATIENT_COMPARTMENT
 from fhir_server.search.expressions import is_compiled
-from fhir_server.search.registry import SEARCH_PARAMETER_BASE, expression_for, r4_registry
+from fhir_server.search.registry import SEARCH_PARAMETER_BASE, clinic_search_parameters, expression_for, r4_registry
 
 
 def _definitions(r4_spec):
@@ -49,12 +50,22 @@ def test_every_definition_of_every_served_type_matches(r4_spec):
     assert checked > 2000
 
 
-def test_no_extra_parameters(r4_spec):
+def test_no_extra_parameters_but_the_clinic_ones(r4_spec):
     codes = {(b, d["code"]) for d in _definitions(r4_spec) for b in d["base"]}
+    clinic = {(b, str(d["code"])) for d in clinic_search_parameters() for b in d["base"]}  # type: ignore[attr-defined]
     registry = r4_registry()
     for type_name in SERVED_TYPES:
         for code in registry.for_type(type_name):
-            assert (type_name, code) in codes or ("Resource", code) in codes or ("DomainResource", code) in codes
+            known = (type_name, code) in codes or ("Resource", code) in codes or ("DomainResource", code) in codes
+            assert known or (type_name, code) in clinic, (type_name, code)
+
+
+def test_clinic_parameters_do_not_shadow_r4_ones(r4_spec):
+    codes = {(b, d["code"]) for d in _definitions(r4_spec) for b in d["base"]}
+    for definition in clinic_search_parameters():
+        assert str(definition["url"]).startswith(CANONICAL_BASE)
+        for base in definition["base"]:  # type: ignore[attr-defined]
+            assert (base, definition["code"]) not in codes
 
 
 def test_every_expression_compiles_but_one():
