@@ -54,6 +54,8 @@ def index_rows(resource: dict[str, Any], context: ExtractContext, registry: Regi
             continue
         if param.type == "composite":
             found = composite.extract(param, nodes, registry, context)
+        elif param.type == "string" and param.expression and param.expression.endswith(".name.family"):
+            found = string.extract(nodes, context, surnames=True)
         else:
             found = EXTRACTORS[param.type](nodes, context)
         if found:

@@ -16,14 +16,25 @@ _NAME_PARTS = ("family", "given", "prefix", "suffix", "text")
 _ADDRESS_PARTS = ("line", "city", "district", "state", "postalCode", "country", "text")
 
 
-def _texts(node: Node) -> list[str]:
+def word_tails(text: str) -> list[str]:
+    """The text and what follows each space in it: "Pérez Gómez" -> ["Pérez Gómez", "Gómez"].
+
+    Hispanic patients carry two surnames in ``family``; a search for either must find them.
+    """
+    words = text.split()
+    return [text] + [" ".join(words[start:]) for start in range(1, len(words))]
+
+
+def _texts(node: Node, surnames: bool = False) -> list[str]:
     value, type_name = node
     if isinstance(value, str):
-        return [value]
+        return word_tails(value) if surnames else [value]
     if not isinstance(value, dict):
         return []
     parts = _NAME_PARTS if type_name == "HumanName" else _ADDRESS_PARTS if type_name == "Address" else ()
     found: list[str] = []
+    if type_name == "HumanName" and isinstance(value.get("family"), str):
+        found += word_tails(value["family"])[1:]
     for part in parts:
         item = value.get(part)
         found += (
@@ -38,11 +49,11 @@ def _texts(node: Node) -> list[str]:
     return found
 
 
-def extract(nodes: list[Node], _context: ExtractContext) -> list[Row]:
-    """One row per string, with its folded form (indexed) and its original text."""
+def extract(nodes: list[Node], _context: ExtractContext, surnames: bool = False) -> list[Row]:
+    """One row per string, with its folded form (indexed) and its original text (surnames: one per word tail)."""
     rows, seen = [], set()
     for node in nodes:
-        for text in _texts(node):
+        for text in _texts(node, surnames):
             folded = fold(text)[:MAX_INDEXED]
             if folded and (folded, text) not in seen:
                 seen.add((folded, text))
