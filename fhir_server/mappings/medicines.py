@@ -17,6 +17,7 @@ from typing import Any
 
 from fhir_server.mappings.routes import route_concept
 from fhir_server.model.canonical import (
+    CS_MEDICAMENTO,
     CS_MEDICAMENTO_CATEGORIA,
     EXT_CONCENTRACION_TEXTO,
     PROFILE_MEDICAMENTO,
@@ -79,11 +80,15 @@ def medication_knowledge(row: Mapping[str, str | None]) -> dict[str, Any]:
         raise CatalogRowError(", ".join(missing))
     generic, form, strength_text = values["nombre_generico"], values["forma_farmaceutica"], values["concentracion"]
     legacy_id = values.get("id")
+    res_id = f"med-{legacy_id}" if legacy_id else _slug(f"{generic} {strength_text} {form}")
+    # Prescriptions cite the catalog by this coding (and copy the text), as R4 MedicationRequest cannot
+    # reference a MedicationKnowledge.
+    catalog = {"system": CS_MEDICAMENTO, "code": res_id, "display": f"{generic} {strength_text} {form}"}
     resource: dict[str, Any] = {
         "resourceType": "MedicationKnowledge",
-        "id": f"med-{legacy_id}" if legacy_id else _slug(f"{generic} {strength_text} {form}"),
+        "id": res_id,
         "meta": {"profile": [PROFILE_MEDICAMENTO]},
-        "code": {"text": generic},
+        "code": {"coding": [catalog], "text": generic},
         "status": "active" if _active(row.get("estado")) else "inactive",
         "doseForm": {"text": form},
     }

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from fhir_server.mappings.medicines import CatalogRowError, medication_knowledge, read_catalog
-from fhir_server.model.canonical import PROFILE_MEDICAMENTO, SNOMED
+from fhir_server.model.canonical import CS_MEDICAMENTO, PROFILE_MEDICAMENTO, SNOMED
 from fhir_server.model.json import dumps
 from tests.api.search_helpers import idset
 from tests.fhir_helpers import FHIR_JSON
@@ -22,6 +22,9 @@ def test_a_row_keeps_every_column():
     assert medicine["id"] == "med-1"
     assert medicine["meta"]["profile"] == [PROFILE_MEDICAMENTO]
     assert medicine["code"]["text"] == "Paracetamol"
+    assert medicine["code"]["coding"] == [
+        {"system": CS_MEDICAMENTO, "code": "med-1", "display": "Paracetamol 500 mg tableta"}
+    ]
     assert medicine["synonym"] == ["Tempra"]
     assert medicine["doseForm"]["text"] == "tableta"
     strength = medicine["ingredient"][0]["strength"]
@@ -61,5 +64,6 @@ def test_catalog_is_searchable_by_generic_or_brand_name_without_accents(client):
     assert idset(client, "/fhir/MedicationKnowledge", name="losartan", status="active") == set()
     assert idset(client, "/fhir/MedicationKnowledge", **{"name:contains": "cilina"}) == {"med-3"}
     assert idset(client, "/fhir/MedicationKnowledge", **{"code:text": "paracet"}) == {"med-1"}
+    assert idset(client, "/fhir/MedicationKnowledge", code=f"{CS_MEDICAMENTO}|med-4") == {"med-4"}
     stored = client.get("/fhir/MedicationKnowledge/med-1").json()
     assert json.dumps(stored["ingredient"][0]["strength"]["numerator"]["value"]) == "500"
