@@ -1,10 +1,11 @@
-"""The one command line: fhir-server serve | migrate."""
+"""The one command line: fhir-server serve | migrate | reindex | load-terminology."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from fhir_server.settings import Settings
 
@@ -83,6 +84,46 @@ def _reindex(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_terminology(settings: Settings, args: argparse.Namespace) -> int:
+    from fhir_server.errors import FhirError
+    from fhir_server.interactions.context import RequestContext
+    from fhir_server.interactions.terminology_load import LoadOptions, load_terminology
+    from fhir_server.storage.engine import make_engine
+    from fhir_server.storage.migrate import is_current
+    from fhir_server.storage.params.common import ExtractContext
+    from fhir_server.storage.repository import SqlStorage
+    from fhir_server.terminology.loaders.overlay import BadFile
+    from fhir_server.terminology.loaders.project import default_directory
+
+    options = LoadOptions(
+        project_dir=settings.terminology_dir or default_directory(),
+        dpa=args.dpa,
+        cie10_file=args.cie10_file,
+        cie10_overlay=args.cie10_overlay or settings.cie10_overlay,
+        skip_cie10=args.skip_cie10,
+    )
+    engine = make_engine(settings.database_url)
+    try:
+        if not is_current(engine):
+            print("the database schema is not current: run `fhir-server migrate` first", file=sys.stderr)
+            return 1
+        storage = SqlStorage(engine, context=ExtractContext(settings.zone, settings.base_url))
+        ctx = RequestContext(base_url=settings.base_url, language=settings.default_language, zone=settings.zone)
+        report = load_terminology(storage, ctx, options)
+    except BadFile as exc:
+        print(f"load-terminology: {exc}", file=sys.stderr)
+        return 2
+    except FhirError as exc:
+        for issue in exc.outcome("en")["issue"]:
+            print(f"load-terminology: {issue['diagnostics']}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    for line in report.lines():
+        print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``fhir-server``."""
     parser = argparse.ArgumentParser(prog="fhir-server", description="FHIR R4 server for outpatient clinics")
@@ -96,6 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
     reindex.add_argument("--type", action="append", help="only this resource type (repeatable)")
     reindex.add_argument("--batch", type=int, default=500, help="resources per transaction")
     reindex.add_argument("--restart", action="store_true", help="start again from the first resource")
+    load = commands.add_parser("load-terminology", help="load CIE-10, the DPA and the project's terminology")
+    load.add_argument("--cie10-overlay", type=Path, help="CSV code,display: Spanish displays that win")
+    load.add_argument("--cie10-file", type=Path, help="CIE-10 from this CodeSystem JSON or code,display,parent CSV")
+    load.add_argument("--dpa", type=Path, help="INEC DPA CSV level,code,name,parent_code (complete geography)")
+    load.add_argument("--skip-cie10", action="store_true", help="do not build or load CIE-10")
     return parser
 
 
@@ -110,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(settings, args)
     if args.command == "reindex":
         return _reindex(settings, args)
+    if args.command == "load-terminology":
+        return _load_terminology(settings, args)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -52,6 +52,13 @@ class Settings(BaseSettings):
         description="claimed: validate the clinic profiles a resource names in meta.profile; "
         "required: every resource a clinic profile covers must conform to it (and is tagged with it)",
     )
+    terminology_dir: Path | None = Field(
+        default=None,
+        description="Folder of the project's terminology resources (default: terminology/ of the source tree)",
+    )
+    cie10_overlay: Path | None = Field(
+        default=None, description="CSV code,display whose Spanish displays win when CIE-10 is built"
+    )
     log_level: str = Field(default="info", description="Log level of the server")
 
     @field_validator("database_url")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -66,6 +66,9 @@ _READ = CompiledLookup(
         resource.c.res_type == bindparam("res_type"), resource.c.res_id == bindparam("res_id")
     )
 )
+_VERSIONS = select(resource.c.res_type, resource.c.res_id, resource.c.version, resource.c.last_updated).where(
+    resource.c.res_type.in_(bindparam("types", expanding=True)), resource.c.deleted.is_(False)
+)
 _VREAD = CompiledLookup(
     select(*_VERSION_COLUMNS).where(
         resource_version.c.res_type == bindparam("res_type"),
@@ -124,6 +127,11 @@ class SqlStorage:
     def search(self, query: SearchQuery) -> Page:
         """One page of current resources matching the query (with its includes)."""
         return self._read(lambda connection: run_search(connection, query))
+
+    def versions(self, types: Sequence[str]) -> list[tuple[str, str, int, int]]:
+        """(type, id, version, last_updated) of the live resources of these types, without their content."""
+        rows = self._read(lambda connection: list(connection.execute(_VERSIONS, {"types": list(types)})))
+        return [(row[0], row[1], row[2], row[3]) for row in rows]
 
     def history(self, query: HistoryQuery) -> HistoryPage:
         """Versions newest first, filtered by type/id, _since and _at, paged by sequence."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, text, tuple_, update
@@ -29,6 +30,9 @@ _SELECT_CURRENT = select(*CURRENT_COLUMNS).where(
     resource.c.res_type == bindparam("res_type"), resource.c.res_id == bindparam("res_id")
 )
 _SELECT_CURRENT_LOCKED = _SELECT_CURRENT.with_for_update()
+_VERSIONS = select(resource.c.res_type, resource.c.res_id, resource.c.version, resource.c.last_updated).where(
+    resource.c.res_type.in_(bindparam("types", expanding=True)), resource.c.deleted.is_(False)
+)
 
 
 def row_to_stored(row: Any) -> Stored:
@@ -79,6 +83,11 @@ class Writer:
     def search(self, query: SearchQuery) -> Page:
         """Search inside this transaction (sees its own writes)."""
         return run_search(self.connection, query)
+
+    def versions(self, types: Sequence[str]) -> list[tuple[str, str, int, int]]:
+        """(type, id, version, last_updated) of the live resources of these types, as this transaction sees them."""
+        rows = self.connection.execute(_VERSIONS, {"types": list(types)})
+        return [(row[0], row[1], row[2], row[3]) for row in rows]
 
     def _next_instant(self, previous: Stored | None) -> int:
         instant = now_us()
