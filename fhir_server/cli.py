@@ -6,20 +6,42 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fhir_server.settings import Settings
 
+if TYPE_CHECKING:
+    from fhir_server.interactions.context import RequestContext
+
+
+def _system_context(settings: Settings) -> RequestContext:
+    from fhir_server.interactions.context import Principal, RequestContext
+
+    return RequestContext(
+        base_url=settings.base_url,
+        language=settings.default_language,
+        zone=settings.zone,
+        principal=Principal(kind="system"),
+        clinic_profiles=settings.clinic_profiles,
+    )
+
 
 def _migrate(settings: Settings) -> int:
+    from fhir_server.interactions.terminology_load import load_built_ins
     from fhir_server.storage.engine import make_engine
     from fhir_server.storage.migrate import upgrade
+    from fhir_server.storage.params.common import ExtractContext
+    from fhir_server.storage.repository import SqlStorage
 
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine)
+        storage = SqlStorage(engine, context=ExtractContext(settings.zone, settings.base_url))
+        report = load_built_ins(storage, _system_context(settings))
     finally:
         engine.dispose()
     print(f"database migrated: {engine.url.render_as_string(hide_password=True)}")
+    print(f"conformance resources: {len(report.written)} written, {len(report.unchanged)} unchanged")
     return 0
 
 
@@ -86,7 +108,6 @@ def _reindex(settings: Settings, args: argparse.Namespace) -> int:
 
 def _load_terminology(settings: Settings, args: argparse.Namespace) -> int:
     from fhir_server.errors import FhirError
-    from fhir_server.interactions.context import RequestContext
     from fhir_server.interactions.terminology_load import LoadOptions, load_terminology
     from fhir_server.storage.engine import make_engine
     from fhir_server.storage.migrate import is_current
@@ -108,8 +129,7 @@ def _load_terminology(settings: Settings, args: argparse.Namespace) -> int:
             print("the database schema is not current: run `fhir-server migrate` first", file=sys.stderr)
             return 1
         storage = SqlStorage(engine, context=ExtractContext(settings.zone, settings.base_url))
-        ctx = RequestContext(base_url=settings.base_url, language=settings.default_language, zone=settings.zone)
-        report = load_terminology(storage, ctx, options)
+        report = load_terminology(storage, _system_context(settings), options)
     except BadFile as exc:
         print(f"load-terminology: {exc}", file=sys.stderr)
         return 2

@@ -7,8 +7,10 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -131,13 +133,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def live_server(storage: SqlStorage, database_url: str) -> Iterator[str]:
-    """A real uvicorn server on 127.0.0.1; yields its FHIR base URL."""
+@contextmanager
+def serving(make_app: Callable[[str], Any]) -> Iterator[str]:
+    """A real uvicorn server on 127.0.0.1 for the app ``make_app(base_url)``; yields its FHIR base URL."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}/fhir"
-    app = create_app(make_settings(database_url, base_url=base), storage=storage)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(make_app(base), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -148,3 +149,10 @@ def live_server(storage: SqlStorage, database_url: str) -> Iterator[str]:
     yield base
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(storage: SqlStorage, database_url: str) -> Iterator[str]:
+    """A real uvicorn server on 127.0.0.1; yields its FHIR base URL."""
+    with serving(lambda base: create_app(make_settings(database_url, base_url=base), storage=storage)) as base:
+        yield base

@@ -8,3 +8,52 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "An active record ({existing}) already holds identifier {value}; the {type} was not saved",
     },
 }
+
+MESSAGES.update(
+    {
+        "built-in-read-only": {
+            "es": "{type}/{id} es parte de la definición del servidor y es de solo lectura",
+            "en": "{type}/{id} is part of the server's definition and is read-only",
+        },
+        "validate-needs-id": {
+            "es": "$validate en modo {mode} se invoca sobre un recurso existente: [tipo]/[id]/$validate",
+            "en": "$validate in mode {mode} is invoked on an existing resource: [type]/[id]/$validate",
+        },
+        "profile-unknown": {
+            "es": "Perfil desconocido en este servidor: {profile}",
+            "en": "Profile unknown to this server: {profile}",
+        },
+        "operation-parameter-repeated": {
+            "es": "El parámetro {name} solo puede aparecer una vez",
+            "en": "Parameter {name} may appear only once",
+        },
+        "vitals-pressure-format": {
+            "es": "presion_arterial: se espera sistólica/diastólica, por ejemplo 120/80 (se recibió {value})",
+            "en": "presion_arterial: expected systolic/diastolic, for example 120/80 (got {value})",
+        },
+        "vitals-pressure-pair": {
+            "es": "presion_arterial: envíe sistólica y diastólica juntas",
+            "en": "presion_arterial: send systolic and diastolic together",
+        },
+        "vitals-empty": {
+            "es": "El formulario de signos vitales no trae ninguna medición",
+            "en": "The vital-signs form carries no measurement",
+        },
+        "vitals-bmi-unverifiable": {
+            "es": "imc: el IMC lo calcula el servidor a partir de peso y talla; envíe peso y talla",
+            "en": "imc: the server computes the BMI from weight and height; send weight and height",
+        },
+        "vitals-bmi-inconsistent": {
+            "es": "imc: el IMC enviado ({sent}) no coincide con peso y talla (IMC {computed} kg/m2)",
+            "en": "imc: the BMI sent ({sent}) disagrees with weight and height (BMI {computed} kg/m2)",
+        },
+        "vitals-encounter-closed": {
+            "es": "El encuentro está {status}: ya no admite signos vitales",
+            "en": "The encounter is {status}: it no longer accepts vital signs",
+        },
+        "vitals-encounter-subject": {
+            "es": "El encuentro no tiene un paciente (subject Patient/[id])",
+            "en": "The encounter has no patient (subject Patient/[id])",
+        },
+    }
+)

@@ -1,7 +1,9 @@
 """The rules every write passes inside its transaction, in order.
 
-Before saving: unique national identifiers, then scheduling (slots). After saving: slots follow
-their appointments. Single interactions and bundle entries both come through here.
+Before saving: conformance resources the server owns stay read-only, national identifiers stay
+unique, the resource conforms to the clinic profiles it claims (or must claim), and appointments
+fit their slots. After saving: slots follow their appointments. Single interactions and bundle
+entries both come through here.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from fhir_server.interactions import scheduling
+from fhir_server.interactions.built_ins import guard_built_in
+from fhir_server.interactions.conformance import conform
 from fhir_server.interactions.context import RequestContext
 from fhir_server.interactions.identity import check_unique_identifiers
 from fhir_server.storage.records import Stored
@@ -17,9 +21,15 @@ from fhir_server.storage.writer import Writer
 
 def before_save(writer: Writer, ctx: RequestContext, resource: dict[str, Any], res_id: str) -> dict[str, Any]:
     """The resource to store, once every rule accepted it (raises the first rule's error otherwise)."""
-    del ctx
+    guard_built_in(ctx, resource["resourceType"], resource, res_id)
     check_unique_identifiers(writer, resource, res_id)
+    resource = conform(writer, ctx, resource)
     return scheduling.before_save(writer, resource)
+
+
+def before_delete(ctx: RequestContext, current: Stored) -> None:
+    """Refuse deletions the server does not allow (its own conformance resources)."""
+    guard_built_in(ctx, current.type, None, current.id)
 
 
 def after_save(writer: Writer, ctx: RequestContext, saved: Stored, previous: Stored | None) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fhir_server.interactions.built_ins import built_in_resources
 from fhir_server.interactions.context import RequestContext
 from fhir_server.interactions.crud import checked_resource
 from fhir_server.interactions.writes import put_in
@@ -122,5 +123,13 @@ def load_terminology(storage: SqlStorage, ctx: RequestContext, options: LoadOpti
         resources = [r for r in resources if (r["resourceType"], r["id"]) != ("CodeSystem", dpa["id"])] + [dpa]
     resources += _cie10_resources(storage, options, report)
     for resource in resources:
+        put(storage, ctx, resource, report)
+    return report
+
+
+def load_built_ins(storage: SqlStorage, ctx: RequestContext) -> LoadReport:
+    """Write the server's own StructureDefinitions and SearchParameters where they changed."""
+    report = LoadReport()
+    for resource in built_in_resources():
         put(storage, ctx, resource, report)
     return report

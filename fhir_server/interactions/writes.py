@@ -12,7 +12,7 @@ from typing import Any
 from fhir_server.errors import Gone, Invalid, Issue, PreconditionFailed
 from fhir_server.interactions.context import RequestContext, Result
 from fhir_server.interactions.criteria import lock_key
-from fhir_server.interactions.rules import after_save, before_save
+from fhir_server.interactions.rules import after_save, before_delete, before_save
 from fhir_server.model.instants import http_date, parse_etag, weak_etag
 from fhir_server.model.json import loads
 from fhir_server.model.meta import same_content
@@ -140,6 +140,7 @@ def _delete_one(writer: Writer, ctx: RequestContext, current: Stored) -> Result:
     if current.deleted:
         info = Issue("informational", "delete-nothing", names, "information")
         return Result(200, version=current.version, info=info)
+    before_delete(ctx, current)
     tombstone = writer.delete(current)
     after_save(writer, ctx, tombstone, current)
     info = Issue("informational", "deleted-ok", names, "information")

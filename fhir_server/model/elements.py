@@ -202,3 +202,52 @@ def choice_groups(type_name: str) -> dict[str, list[str]]:
         if element.choice:
             groups.setdefault(element.choice, []).append(element.name)
     return groups
+
+
+@dataclass(frozen=True, slots=True)
+class ElementText:
+    """What a StructureDefinition says about an element: its short label, definition and choice cardinality."""
+
+    short: str
+    definition: str
+    choice_required: bool = False
+
+
+@cache
+def element_order(type_name: str) -> tuple[str, ...]:
+    """JSON names of a type's elements in the specification's order (choice alternatives adjacent)."""
+    return tuple(model_class(type_name).elements_sequence())
+
+
+@cache
+def element_texts(type_name: str) -> dict[str, ElementText]:
+    """JSON name -> short/definition texts fhir.resources carries for each element of a type."""
+    elements_of(type_name)  # registers backbone classes reached from this type
+    texts: dict[str, ElementText] = {}
+    for field_name, info in model_class(type_name).model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if not extra.get("element_property"):
+            continue
+        texts[info.alias or field_name] = ElementText(
+            short=info.title or field_name,
+            definition=info.description or info.title or field_name,
+            choice_required=bool(extra.get("one_of_many_required")),
+        )
+    return texts
+
+
+@cache
+def type_text(type_name: str) -> ElementText:
+    """Short label and definition of a resource, data type or backbone element (from its model docstring)."""
+    doc = model_class(type_name).__doc__ or ""
+    # fhir.resources docstrings open with a disclaimer paragraph, then "short.\n definition".
+    paragraphs = [p for p in doc.split("\n\n") if p.strip() and "Disclaimer" not in p]
+    lines = [line.strip() for line in (paragraphs[0] if paragraphs else type_name).splitlines() if line.strip()]
+    short = lines[0] if lines else type_name
+    return ElementText(short=short, definition=" ".join(lines[1:]) or short)
+
+
+def is_backbone(type_name: str) -> bool:
+    """True for a backbone element class (declared inside a resource or data type), false for data types."""
+    klass = model_class(type_name)
+    return klass.__name__.lower() != klass.__module__.rsplit(".", 1)[-1]

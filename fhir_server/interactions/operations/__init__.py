@@ -31,7 +31,13 @@ def operation(type_name: str | None, name: str, level: str) -> Callable[[Handler
 
 
 def parameters_from_body(body: Any) -> Params:
-    """Input parameters from a Parameters resource (each value, or its parts as a nested dict)."""
+    """Input parameters from a Parameters resource (each value, or its parts as a nested dict).
+
+    Any other resource as the whole body is the operation's ``resource`` input (operations.html: an
+    operation whose only resource input may take it directly).
+    """
+    if isinstance(body, dict) and isinstance(body.get("resourceType"), str) and body["resourceType"] != "Parameters":
+        return {"resource": [body]}
     if not isinstance(body, dict) or body.get("resourceType") != "Parameters":
         raise Invalid("operation-parameters", code="invalid", expression=["resourceType"])
     params: Params = {}
