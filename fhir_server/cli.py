@@ -123,6 +123,14 @@ def _load_terminology(settings: Settings, args: argparse.Namespace) -> int:
         cie10_overlay=args.cie10_overlay or settings.cie10_overlay,
         skip_cie10=args.skip_cie10,
     )
+    if args.medicamentos is not None:
+        from fhir_server.mappings.medicines import CatalogRowError, read_catalog
+
+        try:
+            options.extra = list(read_catalog(args.medicamentos))
+        except (OSError, CatalogRowError) as exc:
+            print(f"load-terminology: {exc}", file=sys.stderr)
+            return 2
     engine = make_engine(settings.database_url)
     try:
         if not is_current(engine):
@@ -162,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--cie10-file", type=Path, help="CIE-10 from this CodeSystem JSON or code,display,parent CSV")
     load.add_argument("--dpa", type=Path, help="INEC DPA CSV level,code,name,parent_code (complete geography)")
     load.add_argument("--skip-cie10", action="store_true", help="do not build or load CIE-10")
+    load.add_argument("--medicamentos", type=Path, help="medicines catalog CSV (legacy medicamentos columns)")
     return parser
 
 

@@ -37,6 +37,8 @@ class LoadOptions:
     cie10_file: Path | None = None
     cie10_overlay: Path | None = None
     skip_cie10: bool = False
+    # Resources converted by the caller (the medicines catalog from fhir_server.mappings).
+    extra: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -122,6 +124,7 @@ def load_terminology(storage: SqlStorage, ctx: RequestContext, options: LoadOpti
         dpa = read_dpa(options.dpa)
         resources = [r for r in resources if (r["resourceType"], r["id"]) != ("CodeSystem", dpa["id"])] + [dpa]
     resources += _cie10_resources(storage, options, report)
+    resources += options.extra
     for resource in resources:
         put(storage, ctx, resource, report)
     return report

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ from fhir_server.model.canonical import (
     PROFILE_MEDICAMENTO,
     UCUM,
 )
+from fhir_server.search.values import fold
+from fhir_server.terminology.loaders.project import default_directory, read_project
 
 REQUIRED_COLUMNS = ("nombre_generico", "forma_farmaceutica", "concentracion", "via_administracion")
 _STRENGTH = re.compile(
@@ -68,6 +71,35 @@ def _strength(concentracion: str, forma: str) -> dict[str, Any] | None:
     return {"numerator": _quantity(amount, unit), "denominator": denominator}
 
 
+def _stem(text: str) -> str:
+    words = fold(text).replace("-", " ").split()
+    return " ".join(w[:-2] if w.endswith("es") and len(w) > 5 else w.rstrip("s") for w in words)
+
+
+@cache
+def _categories() -> dict[str, tuple[str, str]]:
+    """Stemmed code and display -> (code, display) of the project's medicamento-categoria code system."""
+    found: dict[str, tuple[str, str]] = {}
+    for resource in read_project(default_directory()):
+        if resource["resourceType"] == "CodeSystem" and resource.get("url") == CS_MEDICAMENTO_CATEGORIA:
+            for concept in resource.get("concept", []):
+                pair = (concept["code"], concept.get("display", concept["code"]))
+                found[_stem(pair[0])] = found[_stem(pair[1])] = pair
+    return found
+
+
+def category_code(category: str) -> tuple[str, str]:
+    """The catalogue category a free-text legacy category names ("Analgésicos" -> analgesico), else "otro"."""
+    categories = _categories()
+    stem = _stem(category)
+    if stem in categories:
+        return categories[stem]
+    for key, pair in categories.items():
+        if stem.startswith(key) or key.startswith(stem):
+            return pair
+    return categories.get("otro", ("otro", "Otro"))
+
+
 def _active(value: str | None) -> bool:
     return (value or "true").strip().lower() not in ("false", "f", "0", "no", "inactivo")
 
@@ -106,10 +138,10 @@ def medication_knowledge(row: Mapping[str, str | None]) -> dict[str, Any]:
         resource["intendedRoute"] = [route]
     if values.get("categoria"):
         category = values["categoria"]
-        coding = {"system": CS_MEDICAMENTO_CATEGORIA, "code": _slug(category), "display": category}
-        resource["medicineClassification"] = [
-            {"type": {"text": "categoria"}, "classification": [{"coding": [coding], "text": category}]}
-        ]
+        code, display = category_code(category)
+        coding = {"system": CS_MEDICAMENTO_CATEGORIA, "code": code, "display": display}
+        classification = {"coding": [coding], "text": category}
+        resource["medicineClassification"] = [{"type": {"text": "categoria"}, "classification": [classification]}]
     return resource
 
 

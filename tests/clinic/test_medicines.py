@@ -36,7 +36,9 @@ def test_a_row_keeps_every_column():
     }
     assert strength["denominator"]["unit"] == "tableta"
     assert medicine["intendedRoute"][0]["coding"][0] == {"system": SNOMED, "code": "26643006", "display": "Oral route"}
-    assert medicine["medicineClassification"][0]["classification"][0]["text"] == "Analgésicos"
+    classification = medicine["medicineClassification"][0]["classification"][0]
+    assert classification["text"] == "Analgésicos"
+    assert classification["coding"][0]["code"] == "analgesico"
 
 
 def test_strength_per_volume_unparseable_strength_and_inactive_rows():

@@ -51,3 +51,16 @@ def test_command_line(storage, database_url, monkeypatch, capsys, tmp_path):
     bad.write_text("code,display,parent\nJ02.9,Hija,J02\n")
     assert main(["load-terminology", "--cie10-file", str(bad)]) == 2
     assert "J02" in capsys.readouterr().err
+
+
+def test_command_line_loads_the_medicines_catalog(storage, database_url, monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("FHIR_DATABASE_URL", database_url)
+    catalog = FIXTURES.parent / "medicamentos.csv"
+    assert main(["load-terminology", "--skip-cie10", "--medicamentos", str(catalog)]) == 0
+    assert "MedicationKnowledge" not in capsys.readouterr().err
+    stored = storage.read("MedicationKnowledge", "med-2")
+    assert stored is not None and b"Aspirina" in (stored.content or b"")
+    broken = tmp_path / "rotos.csv"
+    broken.write_text("nombre_generico,forma_farmaceutica\nParacetamol,tableta\n")
+    assert main(["load-terminology", "--skip-cie10", "--medicamentos", str(broken)]) == 2
+    assert "concentracion" in capsys.readouterr().err
