@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from fhir_server.api.app import create_app
 from fhir_server.interactions.context import Principal, RequestContext
 from fhir_server.interactions.terminology_load import LoadOptions, load_built_ins, load_terminology
+from fhir_server.mappings.medicines import read_catalog
 from fhir_server.storage.engine import make_engine, make_read_engine
 from fhir_server.storage.migrate import upgrade
 from fhir_server.storage.params.common import ExtractContext
@@ -29,7 +30,9 @@ SYSTEM = RequestContext(BASE_URL, "es", ZoneInfo("America/Guayaquil"), principal
 
 
 def load_clinic(storage: SqlStorage) -> None:
+    """What an administrator loads (S2 step 1): terminology, geography, CIE-10 and the medicines catalog."""
     options = LoadOptions(project_dir=default_directory(), dpa=DPA_CSV, cie10_file=FIXTURES / "icd10-sintetico.json")
+    options.extra = list(read_catalog(FIXTURES.parent / "medicamentos.csv"))
     load_terminology(storage, SYSTEM, options)
     load_built_ins(storage, SYSTEM)
 
