@@ -9,7 +9,9 @@ from functools import cache
 from typing import Any
 
 from fhir_server import __version__
+from fhir_server.interactions.operations import operations_of
 from fhir_server.model.instants import fhir_instant, now_us
+from fhir_server.model.profiles import supported_profiles
 from fhir_server.model.r4_types import SERVED_TYPES
 from fhir_server.model.resources import R4_VERSION
 from fhir_server.search.query import MODIFIERS
@@ -81,7 +83,11 @@ def _resource(type_name: str) -> dict[str, Any]:
         "searchInclude": includes,
         "searchRevInclude": revincludes,
         "searchParam": _search_params(type_name),
+        "operation": operations_of(type_name),
     }
+    profiles = supported_profiles(type_name)
+    if profiles:
+        entry["supportedProfile"] = profiles
     return {k: v for k, v in entry.items() if v != []}
 
 

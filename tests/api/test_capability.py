@@ -73,3 +73,15 @@ def test_every_advertised_interaction_answers(client):
             continue
         url = {"history-system": "/fhir/_history", "search-system": "/fhir"}[code]
         assert client.get(url).status_code == 200
+
+
+def test_operations_and_clinic_profiles_are_declared(client):
+    statement = client.get("/fhir/metadata").json()
+    resources = {r["type"]: r for r in statement["rest"][0]["resource"]}
+    names = {t: {o["name"] for o in r.get("operation", [])} for t, r in resources.items()}
+    assert {"validate", "record-vitals"} <= names["Encounter"]
+    assert {"lookup", "validate-code", "subsumes", "validate"} <= names["CodeSystem"]
+    assert {"expand", "validate-code"} <= names["ValueSet"]
+    assert "generate-slots" in names["Schedule"]
+    assert resources["Patient"]["supportedProfile"] == ["https://fhir.consultorio.ec/fhir/StructureDefinition/ec-patient"]
+    assert len(resources["Observation"]["supportedProfile"]) == 8

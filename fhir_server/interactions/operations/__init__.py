@@ -62,6 +62,28 @@ def parameters_from_query(pairs: list[tuple[str, str]]) -> Params:
     return params
 
 
+# Where each operation is defined: the R4 OperationDefinitions, or the clinic's own.
+DEFINITIONS = {
+    "validate": "http://hl7.org/fhir/OperationDefinition/Resource-validate",
+    "lookup": "http://hl7.org/fhir/OperationDefinition/CodeSystem-lookup",
+    "subsumes": "http://hl7.org/fhir/OperationDefinition/CodeSystem-subsumes",
+    "expand": "http://hl7.org/fhir/OperationDefinition/ValueSet-expand",
+    "generate-slots": "https://fhir.consultorio.ec/fhir/OperationDefinition/Schedule-generate-slots",
+    "record-vitals": "https://fhir.consultorio.ec/fhir/OperationDefinition/Encounter-record-vitals",
+}
+
+
+def operations_of(type_name: str) -> list[dict[str, str]]:
+    """The operations a resource type answers (its own and those of every type), for the CapabilityStatement."""
+    load_all()
+    names = sorted({name for (owner, name, _level) in _HANDLERS if owner in (type_name, None)})
+    found = []
+    for name in names:
+        definition = DEFINITIONS.get(name, f"http://hl7.org/fhir/OperationDefinition/{type_name}-{name}")
+        found.append({"name": name, "definition": definition})
+    return found
+
+
 def invoke(
     storage: SqlStorage, ctx: RequestContext, type_name: str | None, res_id: str | None, name: str, params: Params
 ) -> Result:

@@ -9,7 +9,20 @@ from __future__ import annotations
 
 from fhir_server.model.profiles.bmi import bmi
 from fhir_server.model.profiles.cedula import cedula_problem
-from fhir_server.model.profiles.registry import clinic_profile_for, known_profile, structure_definitions
+from fhir_server.model.profiles.registry import (
+    clinic_profile_for,
+    known_profile,
+    structure_definitions,
+    supported_profiles,
+)
 from fhir_server.model.profiles.validate import validate_against
 
-__all__ = ["bmi", "cedula_problem", "clinic_profile_for", "known_profile", "structure_definitions", "validate_against"]
+__all__ = [
+    "bmi",
+    "cedula_problem",
+    "clinic_profile_for",
+    "known_profile",
+    "structure_definitions",
+    "supported_profiles",
+    "validate_against",
+]

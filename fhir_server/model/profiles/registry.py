@@ -111,3 +111,8 @@ def structure_definitions() -> list[dict[str, Any]]:
     """The StructureDefinitions the server publishes: clinic profiles and extensions (fresh copies)."""
     found: list[dict[str, Any]] = loads(_served())
     return found
+
+
+def supported_profiles(type_name: str) -> list[str]:
+    """The published clinic profiles of one resource type (CapabilityStatement.rest.resource.supportedProfile)."""
+    return [p.url for p in ALL if p.served and p.type == type_name]
