@@ -83,5 +83,7 @@ def test_operations_and_clinic_profiles_are_declared(client):
     assert {"lookup", "validate-code", "subsumes", "validate"} <= names["CodeSystem"]
     assert {"expand", "validate-code"} <= names["ValueSet"]
     assert "generate-slots" in names["Schedule"]
-    assert resources["Patient"]["supportedProfile"] == ["https://fhir.consultorio.ec/fhir/StructureDefinition/ec-patient"]
+    assert resources["Patient"]["supportedProfile"] == [
+        "https://fhir.consultorio.ec/fhir/StructureDefinition/ec-patient"
+    ]
     assert len(resources["Observation"]["supportedProfile"]) == 8
