@@ -42,6 +42,7 @@ terminology: migrate $(VENV)/.installed-cie10 ## load CIE-10, the provinces and 
 	$(BIN)/fhir-server load-terminology
 
 run: terminology ## install, migrate the embedded SQLite database, load terminology and serve http://127.0.0.1:8080/fhir
+	$(BIN)/fhir-server create-first-admin
 	$(BIN)/fhir-server serve
 
 lint: install-dev ## ruff, format check, mypy (strict), import contracts

@@ -60,6 +60,27 @@ class Settings(BaseSettings):
         default=None, description="CSV code,display whose Spanish displays win when CIE-10 is built"
     )
     log_level: str = Field(default="info", description="Log level of the server")
+    # SMART on FHIR authorization server (fhir_server/auth).
+    auth_enabled: bool = Field(
+        default=False, description="Advertise SMART in the CapabilityStatement (and, later, require tokens)"
+    )
+    auth_issuer: str | None = Field(
+        default=None, description="Public URL of the authorization server (default: base URL with /fhir -> /auth)"
+    )
+    auth_access_token_seconds: int = Field(default=3600, ge=60, le=3600, description="Lifetime of user tokens")
+    auth_backend_token_seconds: int = Field(default=300, ge=30, le=300, description="Lifetime of backend tokens")
+    auth_refresh_token_days: int = Field(default=90, ge=1, description="Lifetime of offline_access refresh tokens")
+    auth_code_seconds: int = Field(default=60, ge=10, le=600, description="Lifetime of authorization codes")
+    auth_login_max_failures: int = Field(default=5, ge=1, description="Failed logins per account before a pause")
+    auth_login_ip_max_failures: int = Field(default=20, ge=1, description="Failed logins per IP before a pause")
+    auth_login_window_seconds: int = Field(default=900, ge=1, description="Window of the failed-login counters")
+    auth_jwks_loopback_http: bool = Field(
+        default=False, description="Accept http:// JWKS URLs on 127.0.0.1 (tests and local tools only)"
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed on the token endpoint and the FHIR API, besides registered clients'",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -88,3 +109,11 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         """The clinic time zone."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def issuer(self) -> str:
+        """The authorization server's public URL (its endpoints hang below it)."""
+        if self.auth_issuer:
+            return self.auth_issuer.rstrip("/")
+        root = self.base_url.removesuffix("/fhir")
+        return f"{root}/auth"

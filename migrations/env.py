@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from fhir_server.auth.schema import auth_metadata
 from fhir_server.storage.engine import make_engine
 from fhir_server.storage.schema import metadata
 
@@ -14,7 +15,7 @@ config = context.config
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=metadata,
+        target_metadata=[metadata, auth_metadata],
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

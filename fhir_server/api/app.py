@@ -12,6 +12,7 @@ from fhir_server import __version__
 from fhir_server.api.errors import install_error_handlers
 from fhir_server.api.middleware import FhirMiddleware
 from fhir_server.api.routes import instance_level, operations, system, type_level
+from fhir_server.api.routes.auth import install_auth
 from fhir_server.interactions.operations import load_all as load_operations
 from fhir_server.settings import Settings
 from fhir_server.storage.engine import make_engine
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, *, storage: SqlStorage | None =
     app.state.storage = storage
 
     # Order matters: fixed paths before the {type}/{id} patterns they would otherwise match.
+    install_auth(app, settings, storage)  # /fhir/.well-known/smart-configuration and /auth/*
     for module in (system, type_level, instance_level, operations):
         app.include_router(module.router, prefix=FHIR_PREFIX)
     load_operations()

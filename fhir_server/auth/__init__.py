@@ -1,1 +1,5 @@
-"""SMART on FHIR authorization: arrives with the authorization issue."""
+"""SMART on FHIR authorization server: accounts, clients, scopes, the role table, tokens.
+
+Resource-server entry point: ``fhir_server.auth.grant.TokenAuthenticator(engine, audience).authenticate(token)``
+returns a ``Grant`` (or None) on every FHIR request. The role table is ``fhir_server.auth.policy``.
+"""

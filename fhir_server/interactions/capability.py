@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any
 
 from fhir_server import __version__
+from fhir_server.auth.discovery import smart_security
 from fhir_server.interactions.operations import operations_of
 from fhir_server.model.instants import fhir_instant, now_us
 from fhir_server.model.profiles import supported_profiles
@@ -92,9 +93,9 @@ def _resource(type_name: str) -> dict[str, Any]:
 
 
 @cache
-def capability_statement(base_url: str) -> dict[str, Any]:
-    """The server's CapabilityStatement for its public base URL."""
-    return {
+def capability_statement(base_url: str, issuer: str | None = None) -> dict[str, Any]:
+    """The server's CapabilityStatement for its public base URL; SMART security when ``issuer`` is given."""
+    statement: dict[str, Any] = {
         "resourceType": "CapabilityStatement",
         "id": "fhir-server",
         "url": f"{base_url}/metadata",
@@ -119,3 +120,6 @@ def capability_statement(base_url: str) -> dict[str, Any]:
             }
         ],
     }
+    if issuer:
+        statement["rest"][0]["security"] = smart_security(base_url, issuer)
+    return statement

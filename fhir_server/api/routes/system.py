@@ -23,7 +23,9 @@ router = APIRouter()
 
 @router.get("/metadata", responses=responses(200), summary="CapabilityStatement")
 async def metadata(request: Request) -> Response:
-    return render_json(request, capability_statement(settings_of(request).base_url))
+    settings = settings_of(request)
+    issuer = settings.issuer if settings.auth_enabled else None
+    return render_json(request, capability_statement(settings.base_url, issuer))
 
 
 @router.get("/_history", responses=responses(200), summary="System history")
