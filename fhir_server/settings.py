@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     cie10_overlay: Path | None = Field(
         default=None, description="CSV code,display whose Spanish displays win when CIE-10 is built"
     )
+    care_relationship_days: int = Field(
+        default=365,
+        ge=1,
+        description="A doctor sees the clinical data of patients with appointments or encounters this recent",
+    )
     log_level: str = Field(default="info", description="Log level of the server")
     # SMART on FHIR authorization server (fhir_server/auth).
     auth_enabled: bool = Field(

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from fhir_server import __version__
+from fhir_server.api.bearer import BearerMiddleware
 from fhir_server.api.errors import install_error_handlers
 from fhir_server.api.middleware import FhirMiddleware
 from fhir_server.api.routes import instance_level, operations, system, type_level
@@ -58,12 +59,19 @@ def create_app(settings: Settings | None = None, *, storage: SqlStorage | None =
     app.state.storage = storage
 
     # Order matters: fixed paths before the {type}/{id} patterns they would otherwise match.
-    install_auth(app, settings, storage)  # /fhir/.well-known/smart-configuration and /auth/*
+    runtime = install_auth(app, settings, storage)  # /fhir/.well-known/smart-configuration and /auth/*
     for module in (system, type_level, instance_level, operations):
         app.include_router(module.router, prefix=FHIR_PREFIX)
     load_operations()
 
     install_error_handlers(app)
+    if settings.auth_enabled:
+        app.add_middleware(
+            BearerMiddleware,
+            authenticator=runtime.authenticator,
+            realm=settings.base_url,
+            default_language=settings.default_language,
+        )
     app.add_middleware(
         FhirMiddleware,
         max_body_bytes=settings.max_body_bytes,

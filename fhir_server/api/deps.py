@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+from fhir_server.api.bearer import principal_from
 from fhir_server.api.negotiation import preferences
 from fhir_server.i18n import pick_language
 from fhir_server.interactions.context import RequestContext
@@ -47,6 +48,12 @@ def context_of(request: Request) -> RequestContext:
         default_page_size=settings.default_page_size,
         max_page_size=settings.max_page_size,
         clinic_profiles=settings.clinic_profiles,
+        care_window_days=settings.care_relationship_days,
+        principal=principal_from(
+            request.scope.get("state", {}).get("grant"),
+            auth_enabled=settings.auth_enabled,
+            break_glass=request.headers.get("x-break-glass"),
+        ),
     )
 
 

@@ -57,3 +57,28 @@ MESSAGES.update(
         },
     }
 )
+
+MESSAGES.update(
+    {
+        "auth-required": {
+            "es": "Se requiere un token de acceso (Authorization: Bearer ...)",
+            "en": "An access token is required (Authorization: Bearer ...)",
+        },
+        "auth-invalid-token": {
+            "es": "El token de acceso no es válido, expiró o fue revocado",
+            "en": "The access token is invalid, expired or revoked",
+        },
+        "scope-denied": {
+            "es": "Sus permisos no incluyen {interaction} sobre {type}",
+            "en": "Your permissions do not include {interaction} on {type}",
+        },
+        "scope-system-wide": {
+            "es": "{what} a nivel de todo el servidor no está permitido con sus permisos; use la búsqueda por tipo",
+            "en": "{what} across the whole server is not allowed with your permissions; search by type",
+        },
+        "row-denied": {
+            "es": "No puede escribir este {type}: queda fuera de su paciente, sus permisos o su relación de atención",
+            "en": "You cannot write this {type}: it lies outside your patient, permissions or care relationship",
+        },
+    }
+)

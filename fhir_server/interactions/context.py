@@ -6,16 +6,32 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
+from fhir_server.auth.scopes import ScopeSet
 from fhir_server.errors import Issue
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling. Until authorization lands every caller is the local, anonymous one."""
+    """Who is calling, and what they may do.
+
+    ``kind``: ``anonymous`` (authorization disabled: unrestricted), ``user`` (staff or patient with a
+    SMART token), ``client`` (Backend Services token) or ``system`` (the server itself: loaders,
+    internal writes). ``scopes`` None means unrestricted. ``patient`` is the patient whose
+    compartment bounds ``patient/`` scopes (launch context, or the patient's own record).
+    """
 
     kind: str = "anonymous"
-    subject: str | None = None
-    scopes: frozenset[str] = frozenset()
+    subject: str | None = None  # fhirUser: Practitioner/x or Patient/y
+    scopes: ScopeSet | None = None
+    role: str | None = None
+    patient: str | None = None
+    client_id: str | None = None
+    account_id: str | None = None
+    break_glass: str | None = None  # the reason given for emergency access, when given
+
+    @property
+    def unrestricted(self) -> bool:
+        return self.scopes is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +47,9 @@ class RequestContext:
     default_page_size: int = 20
     max_page_size: int = 1000
     clinic_profiles: str = "claimed"
+    care_window_days: int = 365
+    # Facts computed once per request (the care relationship); never part of equality.
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(slots=True)

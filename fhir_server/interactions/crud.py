@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from fhir_server.errors import Invalid, NotFound
+from fhir_server.interactions.access import require, visible
 from fhir_server.interactions.context import RequestContext, Result
 from fhir_server.interactions.criteria import parse_criteria
 from fhir_server.interactions.writes import (
@@ -27,10 +28,11 @@ from fhir_server.storage.repository import SqlStorage
 
 # Reads -----------------------------------------------------------------------------------------
 def read(storage: SqlStorage, ctx: RequestContext, type_name: str, res_id: str) -> Result:
-    """The current version of a resource (404 unknown, 410 deleted)."""
+    """The current version of a resource (404 unknown or not the caller's to see, 410 deleted)."""
     require_served_type(type_name)
+    require(ctx, type_name, "read")
     stored = storage.read(type_name, res_id) if is_valid_id(res_id) else None
-    if stored is None:
+    if stored is None or not visible(ctx, storage, stored):
         raise NotFound("not-found", type=type_name, id=res_id)
     if stored.deleted:
         raise gone_error(stored)
@@ -38,12 +40,13 @@ def read(storage: SqlStorage, ctx: RequestContext, type_name: str, res_id: str) 
 
 
 def vread(storage: SqlStorage, ctx: RequestContext, type_name: str, res_id: str, version: str) -> Result:
-    """One version of a resource (404 unknown, 410 when that version is a deletion)."""
+    """One version of a resource (404 unknown or not the caller's to see, 410 when that version is a deletion)."""
     require_served_type(type_name)
+    require(ctx, type_name, "vread")
     stored = None
     if is_valid_id(res_id) and version.isdigit() and len(version) < 10:
         stored = storage.vread(type_name, res_id, int(version))
-    if stored is None:
+    if stored is None or not visible(ctx, storage, stored):
         raise NotFound("version-not-found", type=type_name, id=res_id, version=version)
     if stored.deleted:
         raise gone_error(stored)
@@ -81,6 +84,7 @@ def create(
 ) -> Result:
     """Create with a server-assigned id; with If-None-Exist, return the match instead (200)."""
     require_served_type(type_name)
+    require(ctx, type_name, "create")
     resource = checked_resource(type_name, parse_resource(body))
     criteria = parse_criteria(ctx, type_name, if_none_exist) if if_none_exist is not None else None
     return storage.write(lambda writer: create_in(writer, ctx, resource, criteria))
@@ -91,6 +95,7 @@ def update(
 ) -> Result:
     """Update (or create with the client's id); If-Match makes it version-aware (412 when stale)."""
     require_served_type(type_name)
+    require(ctx, type_name, "update")
     resource = checked_resource(type_name, parse_resource(body))
     check_update_id(type_name, res_id, resource)
     expected = expected_version(if_match)
@@ -107,6 +112,7 @@ def conditional_update(
 ) -> Result:
     """PUT Type?criteria: create when nothing matches, update the one match, 412 on several."""
     require_served_type(type_name)
+    require(ctx, type_name, "update")
     resource = checked_resource(type_name, parse_resource(body))
     criteria = parse_criteria(ctx, type_name, criteria_text)
     expected = expected_version(if_match)
@@ -118,6 +124,7 @@ def delete(
 ) -> Result:
     """Delete: a versioned tombstone. Deleting what is absent or already deleted is a no-op (200)."""
     require_served_type(type_name)
+    require(ctx, type_name, "delete")
     expected = expected_version(if_match)
     if not is_valid_id(res_id):
         return Result(200)
@@ -127,5 +134,6 @@ def delete(
 def conditional_delete(storage: SqlStorage, ctx: RequestContext, type_name: str, criteria_text: str) -> Result:
     """DELETE Type?criteria: deletes the single match (412 when several match)."""
     require_served_type(type_name)
+    require(ctx, type_name, "delete")
     criteria = parse_criteria(ctx, type_name, criteria_text)
     return storage.write(lambda writer: conditional_delete_in(writer, ctx, type_name, criteria))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from fhir_server.errors import Invalid, NotFound, Unprocessable
+from fhir_server.interactions.access import require
 from fhir_server.interactions.context import RequestContext, Result
 from fhir_server.interactions.writes import check_if_match, expected_version, gone_error, put_in
 from fhir_server.model.json import loads
@@ -53,6 +54,7 @@ def patch(
 ) -> Result:
     """Apply a JSON Patch; 422 when it cannot apply, 400 when the result is not valid FHIR."""
     require_served_type(type_name)
+    require(ctx, type_name, "patch")
     operations = compile_patch(parse_json(body))
     expected = expected_version(if_match)
     return storage.write(lambda writer: patch_in(writer, ctx, type_name, res_id, operations, expected))

@@ -5,9 +5,11 @@ https://hl7.org/fhir/R4/search.html
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fhir_server.errors import Invalid, Issue, operation_outcome
+from fhir_server.interactions.access import narrow, require, require_unrestricted, visible
 from fhir_server.interactions.bundles import bundle, full_url, page_url, resource_fragment
 from fhir_server.interactions.context import RequestContext, Result
 from fhir_server.interactions.valuesets import expand_in_modifiers
@@ -70,9 +72,15 @@ def run(
 ) -> Result:
     """Execute a parsed query and build the searchset Bundle."""
     expand_in_modifiers(storage, query)
+    narrow(ctx, storage, query)
     if query.summary == "count":
         query.total, query.count, query.includes = "accurate", 0, []
     page = storage.search(query)
+    if ctx.principal.scopes is not None:
+        # The final check on everything returned: matches and _include/_revinclude alike.
+        rows = [row for row in page.rows if visible(ctx, storage, row, "s")]
+        included = [row for row in page.included if visible(ctx, storage, row, "s")]
+        page = replace(page, rows=rows, included=included)
     kept = [(k, v) for k, v in params if k.split(":")[0] not in query.ignored and k not in query.ignored]
     links = _links(ctx, path, kept, page)
     return Result(200, bundle("searchset", _entries(ctx, query, page), total=page.total, links=links))
@@ -82,6 +90,9 @@ def search(storage: SqlStorage, ctx: RequestContext, type_name: str | None, para
     """Type-level search (system-level when ``type_name`` is None)."""
     if type_name is not None:
         require_served_type(type_name)
+        require(ctx, type_name, "search")
+    else:
+        require_unrestricted(ctx, "search")
     query = parse(ctx, type_name, params)
     return run(storage, ctx, query, type_name or "", params)
 
@@ -96,6 +107,7 @@ def compartment_search(
 ) -> Result:
     """``Patient/123/Observation``: the type's resources in that patient's compartment."""
     require_served_type(type_name)
+    require(ctx, type_name, "search")
     if compartment not in COMPARTMENTS or not is_valid_id(owner):
         raise Invalid("bad-parameter", code="not-supported", name="compartment", value=compartment)
     if type_name != compartment and type_name not in COMPARTMENTS[compartment]:

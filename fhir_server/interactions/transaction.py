@@ -94,7 +94,7 @@ class _Run:
             type_name = str(entry.type_name)
             if entry.criteria is not None:
                 with _at(entry):
-                    match = single_match(self.writer, type_name, entry.criteria)
+                    match = single_match(self.writer, self.ctx, type_name, entry.criteria)
                 if match is not None:
                     self.results[entry.index] = stored_result(self.ctx, match, 200, with_location=True)
                     self.map(entry, type_name, match.id)
@@ -107,7 +107,7 @@ class _Run:
             res_id = entry.res_id
             if res_id is None and entry.criteria is not None:
                 with _at(entry):
-                    match = single_match(self.writer, type_name, entry.criteria)
+                    match = single_match(self.writer, self.ctx, type_name, entry.criteria)
                 body_id = (entry.resource or {}).get("id")
                 res_id = match.id if match is not None else body_id if isinstance(body_id, str) else str(uuid.uuid4())
             assert res_id is not None

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from fhir_server.errors import Gone, Invalid, Issue, PreconditionFailed
+from fhir_server.interactions.access import visible
 from fhir_server.interactions.context import RequestContext, Result
 from fhir_server.interactions.criteria import lock_key
 from fhir_server.interactions.rules import after_save, before_delete, before_save
@@ -68,10 +69,10 @@ def check_if_match(expected: int | None, current: Stored | None, type_name: str,
         raise PreconditionFailed("version-conflict", expected=expected, current=current.version)
 
 
-def single_match(writer: Writer, type_name: str, criteria: SearchQuery) -> Stored | None:
-    """The one resource matching conditional criteria (None when none; 412 when several)."""
+def single_match(writer: Writer, ctx: RequestContext, type_name: str, criteria: SearchQuery) -> Stored | None:
+    """The one resource matching conditional criteria that the caller may see (None when none; 412 when several)."""
     writer.lock(lock_key(type_name, criteria))
-    matches = writer.search(criteria).rows
+    matches = [row for row in writer.search(criteria).rows if visible(ctx, writer, row, "s")]
     if len(matches) > 1:
         raise PreconditionFailed("multiple-matches", code="multiple-matches", count=len(matches), type=type_name)
     return matches[0] if matches else None
@@ -80,7 +81,7 @@ def single_match(writer: Writer, type_name: str, criteria: SearchQuery) -> Store
 def _save(
     writer: Writer, ctx: RequestContext, resource: dict[str, Any], res_id: str, method: str, current: Stored | None
 ) -> Stored:
-    saved = writer.save(before_save(writer, ctx, resource, res_id), res_id, method, current)
+    saved = writer.save(before_save(writer, ctx, resource, res_id, current), res_id, method, current)
     after_save(writer, ctx, saved, current)
     return saved
 
@@ -94,7 +95,7 @@ def create_in(
 ) -> Result:
     """Create with a server id (or ``new_id``); with criteria, return the existing match (200)."""
     if criteria is not None:
-        match = single_match(writer, resource["resourceType"], criteria)
+        match = single_match(writer, ctx, resource["resourceType"], criteria)
         if match is not None:
             return stored_result(ctx, match, 200, with_location=True)
     saved = _save(writer, ctx, resource, new_id or str(uuid.uuid4()), "POST", None)
@@ -127,7 +128,7 @@ def conditional_update_in(
     """PUT Type?criteria: create when nothing matches, update the one match, 412 on several."""
     type_name = resource["resourceType"]
     body_id = resource.get("id")
-    match = single_match(writer, type_name, criteria)
+    match = single_match(writer, ctx, type_name, criteria)
     if match is not None:
         if body_id is not None and body_id != match.id:
             raise Invalid("conditional-id-mismatch", expression=[f"{type_name}.id"], body_id=body_id, match_id=match.id)
@@ -140,7 +141,7 @@ def _delete_one(writer: Writer, ctx: RequestContext, current: Stored) -> Result:
     if current.deleted:
         info = Issue("informational", "delete-nothing", names, "information")
         return Result(200, version=current.version, info=info)
-    before_delete(ctx, current)
+    before_delete(writer, ctx, current)
     tombstone = writer.delete(current)
     after_save(writer, ctx, tombstone, current)
     info = Issue("informational", "deleted-ok", names, "information")
@@ -160,7 +161,7 @@ def delete_in(writer: Writer, ctx: RequestContext, type_name: str, res_id: str, 
 
 def conditional_delete_in(writer: Writer, ctx: RequestContext, type_name: str, criteria: SearchQuery) -> Result:
     """DELETE Type?criteria: deletes the single match (412 when several match)."""
-    match = single_match(writer, type_name, criteria)
+    match = single_match(writer, ctx, type_name, criteria)
     if match is None:
         return Result(200, info=Issue("informational", "conditional-delete-none", {"type": type_name}, "information"))
     return _delete_one(writer, ctx, writer.current(type_name, match.id) or match)

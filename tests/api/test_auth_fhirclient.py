@@ -10,17 +10,20 @@ import httpx
 
 from fhir_server.auth.accounts import create_account
 from fhir_server.auth.clients import create_client
+from fhir_server.interactions.writes import create_in
 from tests.auth.fixtures import live_auth_server
 from tests.auth.smart_app import SmartApp
+from tests.clinic.conftest import SYSTEM
 
 REDIRECT = "http://127.0.0.1:9/fhirclient/callback"
 PASSWORD = "una-clave-larga-1"
 
 
-def _world(http: httpx.Client, base: str, db):
-    patient = http.post(
-        f"{base}/Patient", json={"resourceType": "Patient"}, headers={"Content-Type": "application/fhir+json"}
-    ).json()["id"]
+def _world(storage, db):
+    # Written by the server itself: the API needs a token once authorization is on.
+    patient = storage.write(lambda writer: create_in(writer, SYSTEM, {"resourceType": "Patient"})).location.split("/")[
+        -3
+    ]
     create_account(db, "paula", PASSWORD, "paciente", f"Patient/{patient}")
     create_client(db, "public", name="fhirclient", client_id="fhirclient-app", redirect_uris=(REDIRECT,))
     return patient
@@ -30,7 +33,7 @@ def test_fhirclient_discovers_from_the_capability_statement(storage, auth_db, da
     from fhirclient import client as smart_client
 
     with live_auth_server(storage, database_url, auth_enabled=True) as base, httpx.Client(timeout=30) as http:
-        patient = _world(http, base, auth_db)
+        patient = _world(storage, auth_db)
         smart = smart_client.FHIRClient(
             settings={
                 "app_id": "fhirclient-app",
@@ -54,7 +57,7 @@ def test_fhirclient_uses_the_smart_configuration(storage, auth_db, database_url)
     from fhirclient.auth import FHIRAuth
 
     with live_auth_server(storage, database_url) as base, httpx.Client(timeout=30) as http:
-        patient = _world(http, base, auth_db)
+        patient = _world(storage, auth_db)
         smart = smart_client.FHIRClient(
             settings={
                 "app_id": "fhirclient-app",

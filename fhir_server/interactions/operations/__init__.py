@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fhir_server.errors import Invalid, NotFound
+from fhir_server.interactions.access import require, visible
 from fhir_server.interactions.context import RequestContext, Result
 from fhir_server.storage.repository import SqlStorage
 
@@ -92,7 +93,29 @@ def invoke(
     handler = _HANDLERS.get((type_name, name, level)) or _HANDLERS.get((None, name, level))
     if handler is None:
         raise NotFound("operation-unknown", code="not-supported", operation=f"${name}")
+    for needed_type, interaction in _needs(name, type_name, params):
+        require(ctx, needed_type, interaction)
+    if res_id is not None and type_name is not None and ctx.principal.scopes is not None:
+        target = storage.read(type_name, res_id)
+        if target is not None and not visible(ctx, storage, target):
+            raise NotFound("not-found", type=type_name, id=res_id)
     return handler(storage, ctx, type_name, res_id, params)
+
+
+def _needs(name: str, type_name: str | None, params: Params) -> list[tuple[str, str]]:
+    """What the caller's scopes must allow before an operation runs (row rules apply inside it)."""
+    own = type_name or "Resource"
+    if name == "validate":
+        mode = (params.get("mode") or ["create"])[0]
+        return [(own, {"update": "update", "delete": "delete"}.get(str(mode), "create"))]
+    if name in ("lookup", "subsumes", "expand", "validate-code"):
+        return [(own, "read")]
+    if name == "record-vitals":
+        return [("Observation", "create"), ("Encounter", "update")]
+    if name == "generate-slots":
+        return [("Schedule", "read"), ("Slot", "create")]
+    # An operation nobody listed here is for unrestricted callers only.
+    return [(own, "operation:" + name)]
 
 
 def load_all() -> None:
