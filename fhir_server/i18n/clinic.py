@@ -82,3 +82,16 @@ MESSAGES.update(
         },
     }
 )
+
+MESSAGES.update(
+    {
+        "appointment-final": {
+            "es": "La cita está {old}: ya no puede pasar a {new} (corrija con entered-in-error)",
+            "en": "The appointment is {old}: it can no longer become {new} (correct it with entered-in-error)",
+        },
+        "appointment-cancel-reason": {
+            "es": "Cancelar una cita en curso requiere cancelationReason",
+            "en": "Cancelling an appointment in progress requires a cancelationReason",
+        },
+    }
+)

@@ -29,6 +29,7 @@ def before_save(
     guard_built_in(ctx, resource["resourceType"], resource, res_id)
     check_access(writer, ctx, resource, res_id, current)
     check_unique_identifiers(writer, resource, res_id)
+    resource = scheduling.check_transition(ctx, resource, current)
     resource = conform(writer, ctx, resource)
     return scheduling.before_save(writer, resource)
 

@@ -17,6 +17,7 @@ from fhir_server.model.references import RefKind, parse_reference
 from fhir_server.storage.records import Stored
 from fhir_server.storage.writer import Writer
 
+CANCELLATION_REASONS = "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason"
 UNBOOKABLE = frozenset({"busy-unavailable", "busy-tentative", "entered-in-error"})
 
 
@@ -68,3 +69,28 @@ def after_save(writer: Writer, ctx: RequestContext, saved: Stored, previous: Sto
         if slot.get("status") != status:
             writer.save({**slot, "status": status}, slot_id, "PUT", stored)
     del ctx
+
+
+# Appointment state machine (legacy-domain.md C.5): fulfilled, cancelled and noshow are final;
+# corrections go through entered-in-error.
+FINAL = frozenset({"fulfilled", "cancelled", "noshow"})
+ACTIVE = frozenset({"arrived", "checked-in"})
+PATIENT_CANCEL = {"coding": [{"system": CANCELLATION_REASONS, "code": "pat", "display": "Patient"}]}
+
+
+def check_transition(ctx: RequestContext, resource: dict[str, Any], current: Stored | None) -> dict[str, Any]:
+    """409 for a change out of a final status; a patient's cancellation carries reason ``pat``."""
+    if resource.get("resourceType") != "Appointment":
+        return resource
+    new = resource.get("status")
+    old = loads(current.content).get("status") if current is not None and current.content else None
+    if old in FINAL and new not in (old, "entered-in-error"):
+        raise Conflict("appointment-final", expression=["Appointment.status"], old=old, new=new)
+    if new == "cancelled" and old != "cancelled" and "cancelationReason" not in resource:
+        if ctx.principal.role == "paciente":
+            return {**resource, "cancelationReason": PATIENT_CANCEL}
+        if old in ACTIVE:
+            raise Unprocessable(
+                "appointment-cancel-reason", code="required", expression=["Appointment.cancelationReason"]
+            )
+    return resource

@@ -121,7 +121,23 @@ def test_cancelling_frees_the_time(client, clinic):
     assert book(client, other).status_code == 201
     assert book(client, body | {"status": "booked"}).status_code == 409  # a1 cannot come back over b1
     assert client.delete("/fhir/Appointment/b1").status_code == 200
-    assert book(client, body | {"status": "booked"}).status_code == 200
+    # A cancelled appointment is final; the time is booked again with a new one.
+    final = book(client, body | {"status": "booked"})
+    assert final.status_code == 409 and "cancelled" in final.json()["issue"][0]["diagnostics"]
+    again = appointment("c1", "2026-12-01T09:00:00-05:00", "2026-12-01T09:30:00-05:00", "Practitioner/dr1")
+    assert book(client, again).status_code == 201
+
+
+def test_final_statuses_allow_only_corrections(client, clinic):
+    body = appointment("f1", "2026-12-02T09:00:00-05:00", "2026-12-02T09:30:00-05:00", "Practitioner/dr1")
+    assert book(client, body).status_code == 201
+    assert book(client, body | {"status": "arrived"}).status_code == 200
+    no_reason = book(client, body | {"status": "cancelled"})
+    assert no_reason.status_code == 422
+    assert book(client, body | {"status": "fulfilled"}).status_code == 200
+    refused = book(client, body | {"status": "cancelled", "cancelationReason": {"text": "error"}})
+    assert refused.status_code == 409
+    assert book(client, body | {"status": "entered-in-error"}).status_code == 200
 
 
 def test_slots_follow_their_appointments(client, clinic):
