@@ -25,6 +25,10 @@ AUTH_COMMANDS = (
     "set-password",
     "create-client",
     "rotate-keys",
+    "list-users",
+    "set-email",
+    "outbox",
+    "issue-token",
 )
 FIRST_ADMIN = "admin"
 
@@ -41,6 +45,7 @@ def add_auth_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     user.add_argument("--username", required=True)
     user.add_argument("--role", required=True, choices=ROLES)
     user.add_argument("--fhir-user", help="Practitioner/<id> for staff, Patient/<id> for patients")
+    user.add_argument("--email", help="where password-reset links are sent")
     user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     commands.add_parser("create-first-admin", help="create an administrator when none exists (used by make run)")
     deactivate = commands.add_parser("deactivate-user", help="deactivate an account and revoke its tokens")
@@ -63,6 +68,20 @@ def add_auth_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     client.add_argument("--jwks-file", type=Path, help="backend: JSON file with the public JWK set")
     client.add_argument("--jwks-url", help="backend: https URL of the public JWK set")
     commands.add_parser("rotate-keys", help="new id_token signing key; the old one stays published until unused")
+    listing = commands.add_parser("list-users", help="list the login accounts")
+    listing.add_argument("--role", choices=ROLES)
+    email = commands.add_parser("set-email", help="set the e-mail password-reset links go to (empty: none)")
+    email.add_argument("--username", required=True)
+    email.add_argument("--email", required=True)
+    outbox = commands.add_parser("outbox", help="print undelivered messages (password-reset links) for delivery")
+    outbox.add_argument("--mark-sent", action="store_true", help="mark them delivered and forget their bodies")
+    token = commands.add_parser(
+        "issue-token", help="print an access token for an account (operators, scripts, benchmarks)"
+    )
+    token.add_argument("--username", required=True)
+    token.add_argument("--scope", default="user/*.cruds", help="requested scopes (the role's ceiling still applies)")
+    token.add_argument("--minutes", type=int, default=60, help="lifetime, 1 to 60 minutes")
+    token.add_argument("--patient", help="patient context, for patient/ scopes")
 
 
 def _password(args: argparse.Namespace) -> tuple[str, bool]:
@@ -71,14 +90,14 @@ def _password(args: argparse.Namespace) -> tuple[str, bool]:
 
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n"), False
-    return generate_password(), True
+    return generate_password(args.username.strip().casefold()), True
 
 
 def _create_user(engine: sa.Engine, args: argparse.Namespace, settings: Settings) -> int:  # noqa: ARG001
     from fhir_server.auth.accounts import create_account
 
     password, generated = _password(args)
-    account = create_account(engine, args.username, password, args.role, args.fhir_user)
+    account = create_account(engine, args.username, password, args.role, args.fhir_user, args.email)
     _say(f"created {account.role} {account.username} (id {account.id})")
     if generated:
         _say(f"password (shown once): {password}")
@@ -123,7 +142,7 @@ def _set_password(engine: sa.Engine, args: argparse.Namespace, settings: Setting
 
     password, generated = _password(args)
     account = set_password(engine, args.username, password)
-    _say(f"password of {account.username} changed")
+    _say(f"password of {account.username} changed; its tokens are revoked")
     if generated:
         _say(f"password (shown once): {password}")
     return 0
@@ -159,6 +178,49 @@ def _rotate_keys(engine: sa.Engine, args: argparse.Namespace, settings: Settings
     return 0
 
 
+def _list_users(engine: sa.Engine, args: argparse.Namespace, settings: Settings) -> int:  # noqa: ARG001
+    from fhir_server.auth.admin import list_users
+
+    users = list_users(engine, args.role)
+    _say(f"{'username':<24} {'role':<14} {'active':<7} {'fhirUser':<32} email")
+    for user in users:
+        active = "yes" if user["active"] else "no"
+        fhir_user = user["fhirUser"] or "-"
+        _say(f"{user['username']:<24} {user['role']:<14} {active:<7} {fhir_user:<32} {user['email'] or '-'}")
+    return 0
+
+
+def _set_email(engine: sa.Engine, args: argparse.Namespace, settings: Settings) -> int:  # noqa: ARG001
+    from fhir_server.auth.accounts import set_email
+
+    account = set_email(engine, args.username, args.email or None)
+    _say(f"e-mail of {account.username}: {account.email or '-'}")
+    return 0
+
+
+def _outbox(engine: sa.Engine, args: argparse.Namespace, settings: Settings) -> int:  # noqa: ARG001
+    from fhir_server.auth.mail import mark_sent, undelivered
+
+    messages = undelivered(engine)
+    for mail in messages:
+        _say(f"To: {mail.recipient}\nSubject: {mail.subject}\n\n{mail.body}\n{'-' * 72}")
+    if args.mark_sent:
+        mark_sent(engine, [mail.id for mail in messages])
+    _say(f"{len(messages)} message(s){' marked sent' if args.mark_sent and messages else ''}", err=True)
+    return 0
+
+
+def _issue_token(engine: sa.Engine, args: argparse.Namespace, settings: Settings) -> int:
+    from fhir_server.auth.operator_tokens import issue_token
+
+    _say(
+        issue_token(
+            engine, args.username, args.scope, audience=settings.base_url, minutes=args.minutes, patient=args.patient
+        )
+    )
+    return 0
+
+
 _HANDLERS: dict[str, Callable[[sa.Engine, argparse.Namespace, Settings], int]] = {
     "create-user": _create_user,
     "create-first-admin": _create_first_admin,
@@ -167,6 +229,10 @@ _HANDLERS: dict[str, Callable[[sa.Engine, argparse.Namespace, Settings], int]] =
     "set-password": _set_password,
     "create-client": _create_client,
     "rotate-keys": _rotate_keys,
+    "list-users": _list_users,
+    "set-email": _set_email,
+    "outbox": _outbox,
+    "issue-token": _issue_token,
 }
 
 

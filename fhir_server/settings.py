@@ -82,9 +82,32 @@ class Settings(BaseSettings):
     auth_jwks_loopback_http: bool = Field(
         default=False, description="Accept http:// JWKS URLs on 127.0.0.1 (tests and local tools only)"
     )
+    auth_reset_minutes: int = Field(default=60, ge=5, le=60, description="Lifetime of a password-reset link")
+    auth_reset_max_per_account: int = Field(
+        default=3, ge=1, description="Password-reset requests per user name or e-mail within the window"
+    )
+    auth_reset_max_per_ip: int = Field(default=10, ge=1, description="Password-reset requests per IP within the window")
+    auth_reset_window_seconds: int = Field(default=3600, ge=1, description="Window of the password-reset counters")
+    auth_mail_sink: Literal["outbox", "file", "log"] = Field(
+        default="outbox",
+        description="Where reset e-mails go: outbox (auth_outbox table, read with `fhir-server outbox`), "
+        "file (JSON lines in FHIR_AUTH_MAIL_FILE) or log (development only: links appear in the log)",
+    )
+    auth_mail_file: Path | None = Field(default=None, description="File of the `file` mail sink")
     cors_origins: list[str] = Field(
         default_factory=list,
         description="Browser origins allowed on the token endpoint and the FHIR API, besides registered clients'",
+    )
+    # Audit trail (fhir_server/audit, interactions/auditing.py).
+    audit_enabled: bool = Field(
+        default=True, description="Write AuditEvents for every request and login, and Provenance for every write"
+    )
+    audit_flush_interval_ms: int = Field(
+        default=200, ge=10, description="How often queued read/search AuditEvents are written"
+    )
+    audit_batch_size: int = Field(default=500, ge=1, description="Most queued AuditEvents written per transaction")
+    audit_queue_size: int = Field(
+        default=50_000, ge=1, description="Most AuditEvents waiting to be written; beyond it the oldest are dropped"
     )
 
     @field_validator("database_url")

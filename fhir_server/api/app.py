@@ -14,6 +14,7 @@ from fhir_server.api.errors import install_error_handlers
 from fhir_server.api.middleware import FhirMiddleware
 from fhir_server.api.routes import instance_level, operations, system, type_level
 from fhir_server.api.routes.auth import install_auth
+from fhir_server.interactions.auditing import AuditTrail
 from fhir_server.interactions.operations import load_all as load_operations
 from fhir_server.settings import Settings
 from fhir_server.storage.engine import make_engine
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None, *, storage: SqlStorage | None =
             max_overflow=settings.db_pool_overflow,
         )
         storage = SqlStorage(engine)
+    audit = AuditTrail.from_settings(storage, settings) if settings.audit_enabled else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -41,7 +43,11 @@ def create_app(settings: Settings | None = None, *, storage: SqlStorage | None =
         # validation allocate heavily; the default thresholds cost 20% of a bundle's CPU (measured).
         gc.freeze()
         gc.set_threshold(50_000, 50, 100)
+        if audit is not None:
+            audit.start()
         yield
+        if audit is not None:
+            audit.stop()  # writes what is still queued, while the engine is open
         if owns_storage:
             storage.engine.dispose()
             storage.read_engine.dispose()
@@ -57,6 +63,7 @@ def create_app(settings: Settings | None = None, *, storage: SqlStorage | None =
     )
     app.state.settings = settings
     app.state.storage = storage
+    app.state.audit = audit
 
     # Order matters: fixed paths before the {type}/{id} patterns they would otherwise match.
     runtime = install_auth(app, settings, storage)  # /fhir/.well-known/smart-configuration and /auth/*

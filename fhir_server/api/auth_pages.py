@@ -1,4 +1,5 @@
-"""Server-rendered pages of /auth/authorize (login, patient picker, consent, errors) in Spanish or English.
+"""Server-rendered pages of /auth/authorize (login, patient picker, consent, errors) and of the password
+reset (/auth/forgot, /auth/reset), in Spanish or English.
 
 No JavaScript, no third-party assets; every value is HTML-escaped. Security headers forbid framing
 (clickjacking), leak no referrer (codes travel in URLs), and limit where forms may post: this server
@@ -12,6 +13,7 @@ from html import escape
 from starlette.responses import HTMLResponse
 
 from fhir_server.auth.flow import ErrorPage, FormPage
+from fhir_server.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from fhir_server.auth.scopes import PERMISSIONS, parse_resource_scope
 from fhir_server.i18n import translate
 
@@ -95,7 +97,7 @@ def _login(page: FormPage, language: str) -> str:
         '<input type="password" id="password" name="password" autocomplete="current-password" required>'
         f'<button type="submit" name="action" value="login">{_t("auth-login-button", language)}</button>'
         f'<button type="submit" name="action" value="deny" formnovalidate>{_t("auth-consent-deny", language)}</button>'
-        "</form>"
+        f'</form><p><a href="forgot">{_t("auth-forgot-link", language)}</a></p>'
     )
 
 
@@ -146,3 +148,68 @@ def render_page(page: FormPage | ErrorPage, language: str, secure: bool) -> HTML
         return HTMLResponse(_document(language, body), page.status, headers=security_headers(None, secure))
     html = _document(language, _KINDS[page.kind](page, language))
     return HTMLResponse(html, page.status, headers=security_headers(page.redirect_origin, secure))
+
+
+# Password reset pages (fhir_server/api/routes/auth_reset.py). Forms post to this server only.
+
+
+def _page(language: str, body: str, status: int, secure: bool) -> HTMLResponse:
+    return HTMLResponse(_document(language, body), status, headers=security_headers(None, secure))
+
+
+def _note(message: str | None, language: str, params: dict[str, object] | None = None) -> str:
+    return f'<p class="error" role="alert">{_t(message, language, **(params or {}))}</p>' if message else ""
+
+
+def forgot_page(
+    language: str, csrf: str, *, secure: bool, message: str | None = None, status: int = 200
+) -> HTMLResponse:
+    """The "forgot password" form: a user name or an e-mail address."""
+    body = (
+        f"<h1>{_t('auth-forgot-heading', language)}</h1><p>{_t('auth-forgot-hint', language)}</p>"
+        f"{_note(message, language)}"
+        f'<form method="post" action="forgot"><input type="hidden" name="csrf" value="{escape(csrf)}">'
+        f'<label for="identifier">{_t("auth-forgot-identifier", language)}</label>'
+        '<input type="text" id="identifier" name="identifier" autocomplete="username" maxlength="254" '
+        "required autofocus>"
+        f'<button type="submit">{_t("auth-forgot-button", language)}</button></form>'
+    )
+    return _page(language, body, status, secure)
+
+
+def message_page(
+    language: str, message: str, *, secure: bool, status: int = 200, link_forgot: bool = False
+) -> HTMLResponse:
+    """A page with one sentence (link sent, password changed, bad link, throttled)."""
+    again = f'<p><a href="forgot">{_t("auth-forgot-heading", language)}</a></p>' if link_forgot else ""
+    css = ' class="error" role="alert"' if status >= 400 else ""
+    body = f"<h1>{_t('auth-forgot-heading', language)}</h1><p{css}>{_t(message, language)}</p>{again}"
+    return _page(language, body, status, secure)
+
+
+def reset_page(
+    language: str,
+    token: str,
+    csrf: str,
+    username: str,
+    *,
+    secure: bool,
+    message: str | None = None,
+    params: dict[str, object] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The new-password form of a live reset link (the token travels in a hidden field)."""
+    body = (
+        f"<h1>{_t('auth-reset-heading', language)}</h1><p>{_t('auth-reset-for', language, username=username)}</p>"
+        f"<p>{_t('auth-reset-policy', language, length=MIN_LENGTH)}</p>{_note(message, language, params)}"
+        f'<form method="post" action="reset"><input type="hidden" name="csrf" value="{escape(csrf)}">'
+        f'<input type="hidden" name="token" value="{escape(token)}">'
+        f'<label for="password">{_t("auth-reset-new-password", language)}</label>'
+        f'<input type="password" id="password" name="password" autocomplete="new-password" minlength="{MIN_LENGTH}" '
+        f'maxlength="{MAX_LENGTH}" required autofocus>'
+        f'<label for="confirmation">{_t("auth-reset-confirm", language)}</label>'
+        f'<input type="password" id="confirmation" name="confirmation" autocomplete="new-password" '
+        f'maxlength="{MAX_LENGTH}" required>'
+        f'<button type="submit">{_t("auth-reset-button", language)}</button></form>'
+    )
+    return _page(language, body, status, secure)

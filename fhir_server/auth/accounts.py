@@ -1,7 +1,8 @@
 """User accounts: who may log in, with which role, as which FHIR user (Practitioner or Patient).
 
 Deactivation and role changes take effect on the next request: ``authenticate`` re-reads the
-account row for every token (fhir_server/auth/grant.py), and deactivation also revokes the tokens.
+account row for every token (fhir_server/auth/grant.py). Deactivation and a password change also
+end every session: tokens revoked, unused codes spent, authorize transactions dropped.
 """
 
 from __future__ import annotations
@@ -15,19 +16,21 @@ import sqlalchemy as sa
 
 from fhir_server.auth.common import new_id, now_us, write
 from fhir_server.auth.passwords import (
-    MIN_LENGTH,
     burn_verification,
     hash_password,
     needs_rehash,
+    password_problem,
     verify_password,
 )
 from fhir_server.auth.policy import ROLES
-from fhir_server.auth.schema import account, token
+from fhir_server.auth.schema import account, pending, token
+from fhir_server.auth.schema import code as code_table
 from fhir_server.auth.throttle import LoginLimits, account_key, clear, ip_key, is_throttled, record_failure
 from fhir_server.errors import Conflict, Invalid, NotFound
 
 _FHIR_USER = re.compile(r"^(Practitioner|Patient|RelatedPerson|Person)/[A-Za-z0-9\-.]{1,64}$")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@\-]{1,149}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class Account:
     role: str
     fhir_user: str | None
     active: bool
+    email: str | None = None
 
     @property
     def patient_id(self) -> str | None:
@@ -73,6 +77,32 @@ def _check_identity(username: str, role: str, fhir_user: str | None) -> None:
         raise Invalid("auth-fhir-user-type", role=role, type=expected)
 
 
+def check_password(password: str, username: str | None = None) -> None:
+    """Raise Invalid when the password policy refuses the password (fhir_server/auth/passwords.py)."""
+    problem = password_problem(password, username)
+    if problem is not None:
+        message, params = problem
+        raise Invalid(message, **params)
+
+
+def normalise_email(email: str | None) -> str | None:
+    """E-mail addresses compare in lower case; an empty one means none."""
+    if email is None or not email.strip():
+        return None
+    cleaned = email.strip().lower()
+    if len(cleaned) > 254 or not _EMAIL.match(cleaned):
+        raise Invalid("auth-bad-email", email=email.strip()[:254])
+    return cleaned
+
+
+def _email_free(connection: sa.Connection, email: str | None, account_id: str | None = None) -> None:
+    if email is None:
+        return
+    holder = connection.execute(sa.select(account.c.id).where(account.c.email == email)).scalar()
+    if holder is not None and holder != account_id:
+        raise Conflict("auth-email-taken", email=email)
+
+
 def _row_to_account(row: Any) -> Account:
     return Account(
         id=str(row.id),
@@ -80,31 +110,37 @@ def _row_to_account(row: Any) -> Account:
         role=str(row.role),
         fhir_user=row.fhir_user and str(row.fhir_user),
         active=bool(row.active),
+        email=row.email and str(row.email),
     )
 
 
-_COLUMNS = (account.c.id, account.c.username, account.c.role, account.c.fhir_user, account.c.active)
+_COLUMNS = (account.c.id, account.c.username, account.c.role, account.c.fhir_user, account.c.active, account.c.email)
 
 
-def create_account(engine: sa.Engine, username: str, password: str, role: str, fhir_user: str | None) -> Account:
+def create_account(
+    engine: sa.Engine, username: str, password: str, role: str, fhir_user: str | None, email: str | None = None
+) -> Account:
     """A new active account; the password is stored as an Argon2id hash only."""
     username = normalise_username(username)
     _check_identity(username, role, fhir_user)
-    if len(password) < MIN_LENGTH:
-        raise Invalid("auth-password-too-short", length=MIN_LENGTH)
+    check_password(password, username)
+    email = normalise_email(email)
     now = now_us()
-    new = Account(new_id(), username, role, fhir_user, True)
+    new = Account(new_id(), username, role, fhir_user, True, email)
+    password_hash = hash_password(password)  # outside the transaction: it takes a while
     with write(engine) as connection:
         if connection.execute(sa.select(account.c.id).where(account.c.username == username)).first():
             raise Conflict("auth-username-taken", username=username)
+        _email_free(connection, email)
         connection.execute(
             account.insert().values(
                 id=new.id,
                 username=username,
-                password_hash=hash_password(password),
+                password_hash=password_hash,
                 active=True,
                 role=role,
                 fhir_user=fhir_user,
+                email=email,
                 failed_logins=0,
                 created_us=now,
                 updated_us=now,
@@ -126,6 +162,29 @@ def find_account(engine: sa.Engine, username: str) -> Account | None:
     return _row_to_account(row) if row else None
 
 
+def find_by_username_or_email(connection: sa.Connection, text: str) -> Account | None:
+    """The account a "forgot password" form names: by user name first, then by e-mail."""
+    name = normalise_username(text)
+    row = connection.execute(sa.select(*_COLUMNS).where(account.c.username == name)).first()
+    if row is None and "@" in name:
+        row = connection.execute(sa.select(*_COLUMNS).where(account.c.email == text.strip().lower())).first()
+    return _row_to_account(row) if row else None
+
+
+def end_sessions(connection: sa.Connection, account_id: str, now: int) -> None:
+    """Revoke every token of the account (all refresh families), spend its unused authorization
+    codes and drop its authorize transactions in progress: nothing issued before now works after."""
+    connection.execute(
+        token.update().where(token.c.account_id == account_id, token.c.revoked_us.is_(None)).values(revoked_us=now)
+    )
+    connection.execute(
+        code_table.update()
+        .where(code_table.c.account_id == account_id, code_table.c.used_us.is_(None))
+        .values(used_us=now)
+    )
+    connection.execute(pending.delete().where(pending.c.account_id == account_id))
+
+
 def has_active_administrator(engine: sa.Engine) -> bool:
     """True when some active administrator can log in."""
     query = sa.select(account.c.id).where(account.c.role == "administrador", account.c.active.is_(True)).limit(1)
@@ -136,19 +195,16 @@ def has_active_administrator(engine: sa.Engine) -> bool:
 def _update(engine: sa.Engine, username: str, **values: object) -> Account:
     name = normalise_username(username)
     with write(engine) as connection:
-        changed = connection.execute(
-            account.update().where(account.c.username == name).values(updated_us=now_us(), **values)
-        ).rowcount
-        if not changed:
+        account_id = connection.execute(sa.select(account.c.id).where(account.c.username == name)).scalar()
+        if account_id is None:
             raise NotFound("auth-unknown-account", username=name)
-        row = connection.execute(sa.select(*_COLUMNS).where(account.c.username == name)).one()
-        if values.get("active") is False:
-            # Deactivation ends every session now, not when the tokens expire.
-            connection.execute(
-                token.update()
-                .where(token.c.account_id == row.id, token.c.revoked_us.is_(None))
-                .values(revoked_us=now_us())
-            )
+        if values.get("email") is not None:
+            _email_free(connection, str(values["email"]), account_id)
+        connection.execute(account.update().where(account.c.id == account_id).values(updated_us=now_us(), **values))
+        if values.get("active") is False or "password_hash" in values:
+            # Deactivation and a new password end every session now, not when the tokens expire.
+            end_sessions(connection, account_id, now_us())
+        row = connection.execute(sa.select(*_COLUMNS).where(account.c.id == account_id)).one()
     return _row_to_account(row)
 
 
@@ -173,10 +229,14 @@ def set_role(engine: sa.Engine, username: str, role: str, fhir_user: str | None 
 
 
 def set_password(engine: sa.Engine, username: str, password: str) -> Account:
-    """Replace an account's password."""
-    if len(password) < MIN_LENGTH:
-        raise Invalid("auth-password-too-short", length=MIN_LENGTH)
+    """Replace an account's password; its sessions end (tokens revoked)."""
+    check_password(password, normalise_username(username))
     return _update(engine, username, password_hash=hash_password(password), failed_logins=0)
+
+
+def set_email(engine: sa.Engine, username: str, email: str | None) -> Account:
+    """Set (or, with None, remove) the address password-reset links are sent to."""
+    return _update(engine, username, email=normalise_email(email))
 
 
 def check_login(

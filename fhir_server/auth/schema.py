@@ -1,8 +1,9 @@
-"""Tables of the authorization server: accounts, clients, codes, tokens, keys, launches.
+"""Tables of the authorization server: accounts, clients, codes, tokens, keys, launches, password resets.
 
 Kept apart from the FHIR storage schema (its own MetaData) because auth must not import storage;
-migration 0006 creates them. Secrets never appear in clear: passwords are Argon2id hashes, client
-secrets, codes, tokens, launch ids and authorize transactions are SHA-256 hashes of random values.
+migrations 0006 and 0007 create them. Secrets never appear in clear: passwords are Argon2id hashes, client
+secrets, codes, tokens, launch ids, authorize transactions, password-reset tokens and form CSRF tokens
+are SHA-256 hashes of random values (the reset link itself exists only in the outgoing message).
 Instants are integer microseconds (UTC), as in the storage schema.
 """
 
@@ -30,12 +31,14 @@ account = sa.Table(
     sa.Column("active", sa.Boolean(), nullable=False),
     sa.Column("role", sa.String(20), nullable=False),
     sa.Column("fhir_user", sa.String(140), nullable=True),
+    sa.Column("email", sa.String(254), nullable=True),  # lower case; where password-reset links go
     sa.Column("failed_logins", sa.Integer(), nullable=False),
     sa.Column("last_failed_us", Micros, nullable=True),
     sa.Column("last_login_us", Micros, nullable=True),
     sa.Column("created_us", Micros, nullable=False),
     sa.Column("updated_us", Micros, nullable=False),
     sa.Index("ix_auth_account_username", "username", unique=True),
+    sa.Index("ix_auth_account_email", "email", unique=True),
 )
 
 client = sa.Table(
@@ -149,4 +152,36 @@ login_failure = sa.Table(
     sa.Column("key", sa.String(200), primary_key=True),  # "user:<name>" or "ip:<address>"
     sa.Column("failures", sa.Integer(), nullable=False),
     sa.Column("window_start_us", Micros, nullable=False),
+)
+
+reset_token = sa.Table(
+    "auth_reset_token",
+    auth_metadata,
+    sa.Column("token_hash", sa.String(HASH), primary_key=True),
+    sa.Column("account_id", sa.String(64), nullable=False),
+    sa.Column("created_us", Micros, nullable=False),
+    sa.Column("expires_us", Micros, nullable=False),
+    sa.Column("used_us", Micros, nullable=True),
+    sa.Index("ix_auth_reset_token_account_id", "account_id"),
+)
+
+outbox = sa.Table(
+    "auth_outbox",
+    auth_metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("recipient", sa.String(254), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("body", sa.Text(), nullable=False),
+    sa.Column("created_us", Micros, nullable=False),
+    sa.Column("sent_us", Micros, nullable=True),
+    sa.Index("ix_auth_outbox_created_us", "created_us"),
+)
+
+form_token = sa.Table(
+    "auth_form_token",
+    auth_metadata,
+    sa.Column("token_hash", sa.String(HASH), primary_key=True),  # CSRF token of a page outside /authorize
+    sa.Column("browser_hash", sa.String(HASH), nullable=False),
+    sa.Column("purpose", sa.String(20), nullable=False),
+    sa.Column("expires_us", Micros, nullable=False),
 )

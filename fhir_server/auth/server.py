@@ -6,9 +6,11 @@ Authlib is synchronous: the HTTP layer reads the body first, then calls these in
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +52,23 @@ class OAuthResponse:
     @property
     def location(self) -> str | None:
         return next((value for name, value in self.headers if name.lower() == "location"), None)
+
+
+@dataclass(frozen=True)
+class AuthEvent:
+    """An authentication event for the audit trail: ``login`` (the login page), ``token`` (the token
+    endpoint, any grant) or ``logout`` (revocation). Never carries a password, a secret or a token."""
+
+    action: str
+    success: bool
+    client_id: str | None = None
+    username: str | None = None
+    account_id: str | None = None
+    fhir_user: str | None = None
+    role: str | None = None
+    address: str | None = None
+    grant_type: str | None = None
+    error: str | None = None
 
 
 class _Headers(dict[str, str]):
@@ -118,6 +137,8 @@ class SmartServer(AuthorizationServer):  # type: ignore[misc]
         self.register_grant(BackendGrant)
         self.register_endpoint(SmartIntrospection(self))
         self.register_endpoint(SmartRevocation(self))
+        # Installed by the HTTP layer: auth knows no storage, so the audit trail is a callback.
+        self.on_event: Callable[[AuthEvent], None] | None = None
 
     # Authlib's framework hooks.
     def query_client(self, client_id: str) -> Client | None:
@@ -132,6 +153,37 @@ class SmartServer(AuthorizationServer):  # type: ignore[misc]
 
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:  # noqa: ARG002
         log.debug("oauth signal %s", name)
+
+    def emit(self, event: AuthEvent) -> None:
+        """Hand an authentication event to the audit trail (a failing trail never fails the login)."""
+        if self.on_event is None:
+            return
+        try:
+            self.on_event(event)
+        except Exception:
+            log.exception("could not audit the %s event", event.action)
+
+    def _audit(self, action: str, request: PlainRequest, response: OAuthResponse, address: str | None) -> None:
+        if self.on_event is None:
+            return
+        success = response.status == 200
+        client = getattr(request, "client", None)
+        user: AuthorizedUser | None = getattr(request, "user", None) if success else None
+        error = (response.body or {}).get("error") if not success else None
+        self.emit(
+            AuthEvent(
+                action,
+                success,
+                client_id=client.get_client_id() if client is not None else _claimed_client(request),
+                username=user.account.username if user else None,
+                account_id=user.account.id if user else None,
+                fhir_user=user.account.fhir_user if user else None,
+                role=user.account.role if user else None,
+                address=address,
+                grant_type=request.form.get("grant_type") if action == "token" else None,
+                error=str(error) if error else None,
+            )
+        )
 
     def _generate_token(
         self,
@@ -181,24 +233,39 @@ class SmartServer(AuthorizationServer):  # type: ignore[misc]
         )
 
     # Entry points for the HTTP layer.
-    def token(self, headers: Mapping[str, str], form: Pairs) -> OAuthResponse:
-        """POST /token."""
+    def token(self, headers: Mapping[str, str], form: Pairs, address: str | None = None) -> OAuthResponse:
+        """POST /token (``address``: the caller's IP, for the audit trail)."""
         try:
             request = PlainRequest("POST", self.config.token_url, headers, form=form)
         except OAuth2Error as error:
             return self.handle_response(*error())
         response: OAuthResponse = self.create_token_response(request)
+        self._audit("token", request, response, address)
         return _with_basic_challenge(response, headers)
 
-    def endpoint(self, name: str, headers: Mapping[str, str], form: Pairs) -> OAuthResponse:
-        """POST /introspect (``introspection``) or /revoke (``revocation``)."""
+    def endpoint(self, name: str, headers: Mapping[str, str], form: Pairs, address: str | None = None) -> OAuthResponse:
+        """POST /introspect (``introspection``) or /revoke (``revocation``, audited as a logout)."""
         url = self.config.introspect_url if name == "introspection" else self.config.revoke_url
         try:
             request = PlainRequest("POST", url, headers, form=form)
         except OAuth2Error as error:
             return self.handle_response(*error())
         response: OAuthResponse = self.create_endpoint_response(name, request)
+        if name == "revocation":
+            self._audit("logout", request, response, address)
         return _with_basic_challenge(response, headers)
+
+
+def _claimed_client(request: PlainRequest) -> str | None:
+    # The client_id a refused request claimed (form field or HTTP Basic user name; never the secret).
+    claimed = request.form.get("client_id")
+    scheme, _, value = (request.headers.get("Authorization") or "").partition(" ")
+    if claimed is None and scheme.lower() == "basic":
+        try:
+            claimed = base64.b64decode(value.strip(), validate=True).decode().partition(":")[0] or None
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+    return claimed
 
 
 def _with_basic_challenge(response: OAuthResponse, headers: Mapping[str, str]) -> OAuthResponse:

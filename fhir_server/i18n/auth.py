@@ -129,4 +129,112 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Offline access (continues until you revoke it)",
     },
     "auth-scope-online_access": {"es": "Acceso mientras esté conectado", "en": "Access while you are online"},
+    # Password policy and e-mail (accounts, admin API, reset page)
+    "auth-password-too-long": {
+        "es": "La contraseña no puede tener más de {length} caracteres",
+        "en": "The password cannot have more than {length} characters",
+    },
+    "auth-password-too-common": {
+        "es": "Esa contraseña es demasiado común; elija otra (una frase larga es una buena opción)",
+        "en": "That password is too common; choose another (a long passphrase is a good choice)",
+    },
+    "auth-password-too-simple": {
+        "es": "La contraseña repite casi un solo carácter; elija otra",
+        "en": "The password repeats almost a single character; choose another",
+    },
+    "auth-password-has-username": {
+        "es": "La contraseña no puede contener el nombre de usuario",
+        "en": "The password cannot contain the user name",
+    },
+    "auth-bad-email": {"es": "Correo electrónico no válido: {email}", "en": "Invalid e-mail address: {email}"},
+    "auth-email-taken": {
+        "es": "Otro usuario ya tiene el correo {email}",
+        "en": "Another user already has the e-mail address {email}",
+    },
+    # Admin API (/auth/admin/users)
+    "auth-admin-only": {
+        "es": "Solo un administrador, con un token que permita gestionar el personal, administra los usuarios",
+        "en": "Only an administrator, with a token that allows managing staff, administers users",
+    },
+    "auth-admin-not-self-deactivate": {
+        "es": "Un administrador no puede desactivar su propia cuenta; pídaselo a otro administrador",
+        "en": "An administrator cannot deactivate their own account; ask another administrator",
+    },
+    "auth-admin-not-self-role": {
+        "es": "Un administrador no puede cambiar su propio rol; pídaselo a otro administrador",
+        "en": "An administrator cannot change their own role; ask another administrator",
+    },
+    "auth-admin-unknown-field": {
+        "es": "Campo no admitido: {field} (use {allowed})",
+        "en": "Unsupported field: {field} (use {allowed})",
+    },
+    "auth-admin-missing-field": {"es": "Falta el campo {field}", "en": "The field {field} is missing"},
+    "auth-admin-bad-field": {"es": "Valor no válido en {field}", "en": "Invalid value in {field}"},
+    "auth-admin-bad-json": {
+        "es": "El cuerpo debe ser un objeto JSON",
+        "en": "The body must be a JSON object",
+    },
+    # Forgot / reset password pages and e-mail
+    "auth-forgot-link": {"es": "¿Olvidó su contraseña?", "en": "Forgot your password?"},
+    "auth-forgot-heading": {"es": "Recuperar la contraseña", "en": "Reset your password"},
+    "auth-forgot-hint": {
+        "es": "Escriba su usuario o su correo electrónico. Le enviaremos un enlace para elegir una nueva contraseña.",
+        "en": "Enter your user name or e-mail address. We will send you a link to choose a new password.",
+    },
+    "auth-forgot-identifier": {"es": "Usuario o correo electrónico", "en": "User name or e-mail address"},
+    "auth-forgot-button": {"es": "Enviar el enlace", "en": "Send the link"},
+    "auth-forgot-sent": {
+        "es": "Si existe una cuenta activa con esos datos y tiene un correo registrado, le enviamos un enlace "
+        "para cambiar la contraseña. El enlace vale una hora y sirve una sola vez.",
+        "en": "If an active account matches and has an e-mail address on file, we sent it a link to change the "
+        "password. The link is valid for one hour and works once.",
+    },
+    "auth-forgot-throttled": {
+        "es": "Demasiadas solicitudes. Espere un rato e inténtelo de nuevo",
+        "en": "Too many requests. Wait a while and try again",
+    },
+    "auth-form-expired": {
+        "es": "El formulario caducó o ya se envió. Cárguelo de nuevo",
+        "en": "The form expired or was already sent. Load it again",
+    },
+    "auth-reset-heading": {"es": "Elija una nueva contraseña", "en": "Choose a new password"},
+    "auth-reset-for": {"es": "Cuenta: {username}", "en": "Account: {username}"},
+    "auth-reset-policy": {
+        "es": "Al menos {length} caracteres; una frase larga es más segura que una palabra con símbolos.",
+        "en": "At least {length} characters; a long passphrase is safer than a word with symbols.",
+    },
+    "auth-reset-new-password": {"es": "Nueva contraseña", "en": "New password"},
+    "auth-reset-confirm": {"es": "Repita la nueva contraseña", "en": "Repeat the new password"},
+    "auth-reset-button": {"es": "Cambiar la contraseña", "en": "Change the password"},
+    "auth-reset-mismatch": {"es": "Las dos contraseñas no coinciden", "en": "The two passwords do not match"},
+    "auth-reset-bad-link": {
+        "es": "El enlace no es válido, ya se usó o caducó. Solicite uno nuevo",
+        "en": "The link is not valid, was already used or has expired. Ask for a new one",
+    },
+    "auth-reset-done": {
+        "es": "Su contraseña cambió. Se cerraron todas sus sesiones: vuelva a la aplicación e inicie sesión.",
+        "en": "Your password was changed. All your sessions were closed: go back to the application and sign in.",
+    },
+    "auth-reset-mail-subject": {"es": "Recuperación de contraseña", "en": "Password reset"},
+    "auth-reset-mail-body": {
+        "es": "Hola, {username}:\n\nAlguien (probablemente usted) pidió cambiar la contraseña de su cuenta. "
+        "Para elegir una nueva, abra este enlace (vale {minutes} minutos y sirve una sola vez):\n\n{link}\n\n"
+        "Si no lo pidió, ignore este mensaje: su contraseña no cambia.\n",
+        "en": "Hello {username},\n\nSomeone (probably you) asked to change your account's password. "
+        "To choose a new one, open this link (valid for {minutes} minutes, works once):\n\n{link}\n\n"
+        "If you did not ask for it, ignore this message: your password stays the same.\n",
+    },
 }
+
+MESSAGES.update(
+    {
+        "auth-unknown-user": {
+            "es": "No existe una cuenta activa llamada {username}",
+            "en": "There is no active account named {username}",
+        },
+        "auth-token-minutes": {
+            "es": "La vigencia del token va de 1 a 60 minutos (se pidió {minutes})",
+            "en": "A token lives 1 to 60 minutes ({minutes} asked)",
+        },
+    }
+)

@@ -2,7 +2,8 @@
 
 Before saving: conformance resources the server owns stay read-only, national identifiers stay
 unique, the resource conforms to the clinic profiles it claims (or must claim), and appointments
-fit their slots. After saving: slots follow their appointments. Single interactions and bundle
+fit their slots; only the server writes AuditEvent and Provenance. After saving: slots follow their
+appointments, and the write gets its Provenance and AuditEvent. Single interactions and bundle
 entries both come through here.
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 from fhir_server.errors import NotFound
 from fhir_server.interactions import scheduling
 from fhir_server.interactions.access import admits, require, require_row
+from fhir_server.interactions.auditing import audit_write, guard_audit
 from fhir_server.interactions.built_ins import guard_built_in
 from fhir_server.interactions.conformance import conform
 from fhir_server.interactions.context import RequestContext
@@ -27,6 +29,7 @@ def before_save(
 ) -> dict[str, Any]:
     """The resource to store, once every rule accepted it (raises the first rule's error otherwise)."""
     guard_built_in(ctx, resource["resourceType"], resource, res_id)
+    guard_audit(ctx, resource["resourceType"])
     check_access(writer, ctx, resource, res_id, current)
     check_unique_identifiers(writer, resource, res_id)
     resource = scheduling.check_transition(ctx, resource, current)
@@ -49,6 +52,7 @@ def check_access(
 def before_delete(writer: Writer, ctx: RequestContext, current: Stored) -> None:
     """Refuse deletions the server does not allow (its own conformance resources, others' rows)."""
     guard_built_in(ctx, current.type, None, current.id)
+    guard_audit(ctx, current.type)
     if ctx.principal.scopes is not None and current.content is not None:
         require(ctx, current.type, "delete")
         if not admits(ctx, writer, loads(current.content), "d"):
@@ -58,3 +62,4 @@ def before_delete(writer: Writer, ctx: RequestContext, current: Stored) -> None:
 def after_save(writer: Writer, ctx: RequestContext, saved: Stored, previous: Stored | None) -> None:
     """Consequences of a write inside the same transaction."""
     scheduling.after_save(writer, ctx, saved, previous)
+    audit_write(writer, ctx, saved, previous)  # Provenance + AuditEvent, committed with the write

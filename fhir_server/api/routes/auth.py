@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,16 +21,20 @@ from fhir_server.api.auth_pages import render_page
 from fhir_server.api.auth_patients import StoragePatients
 from fhir_server.api.cors import SmartCorsMiddleware
 from fhir_server.api.deps import language_of
+from fhir_server.api.routes import auth_admin, auth_reset
+from fhir_server.auth import pending
+from fhir_server.auth.accounts import find_account
 from fhir_server.auth.clients import get_client, origin_of, registered_origins
 from fhir_server.auth.config import AuthConfig
 from fhir_server.auth.discovery import openid_configuration, smart_configuration, style
-from fhir_server.auth.flow import AuthorizeFlow, ErrorPage, Outcome, Redirect
+from fhir_server.auth.flow import AuthorizeFlow, ErrorPage, FormPage, Outcome, Redirect
 from fhir_server.auth.grant import TokenAuthenticator
 from fhir_server.auth.keys import public_jwks
 from fhir_server.auth.policy import STAFF_ROLES
-from fhir_server.auth.server import OAuthResponse, SmartServer
+from fhir_server.auth.server import AuthEvent, OAuthResponse, SmartServer
 from fhir_server.auth.tokens import create_launch
 from fhir_server.errors import Forbidden, Unauthorized
+from fhir_server.interactions.auditing import record_authentication
 from fhir_server.settings import Settings
 from fhir_server.storage.repository import SqlStorage
 
@@ -58,8 +63,11 @@ def install_auth(app: FastAPI, settings: Settings, storage: SqlStorage) -> AuthR
         flow=AuthorizeFlow(storage.engine, server, StoragePatients(storage, settings)),
         authenticator=TokenAuthenticator(storage.read_engine, settings.base_url),
     )
+    server.on_event = partial(_audit, settings.base_url)
     app.state.auth = runtime
     app.include_router(router)
+    auth_admin.install(app, settings, runtime)  # /auth/admin/users
+    auth_reset.install(app, settings, runtime)  # /auth/forgot, /auth/reset
     app.add_middleware(
         SmartCorsMiddleware,
         open_paths=frozenset(
@@ -78,9 +86,57 @@ def install_auth(app: FastAPI, settings: Settings, storage: SqlStorage) -> AuthR
     return runtime
 
 
+def _audit(base_url: str, event: AuthEvent) -> None:
+    record_authentication(
+        base_url,
+        event.action,
+        event.success,
+        username=event.username,
+        account_id=event.account_id,
+        fhir_user=event.fhir_user,
+        role=event.role,
+        client_id=event.client_id,
+        address=event.address,
+        grant_type=event.grant_type,
+        error=event.error,
+    )
+
+
+def _audited_step(
+    runtime: AuthRuntime, fields: dict[str, str], chosen: list[str], browser: str, address: str
+) -> Outcome:
+    """A step of the authorize pages; a login attempt (success, failure, throttled) is audited."""
+    current = None
+    if fields.get("action") == "login":
+        current = pending.load(runtime.server.engine, fields["txn"], fields.get("csrf", ""), browser)
+    outcome = runtime.flow.step(fields, chosen, browser, address)
+    if current is None or current.account_id is not None:
+        return outcome  # not a login attempt: a stale page, or a user already logged in
+    refused = isinstance(outcome, FormPage) and outcome.kind == "login" and outcome.status in (401, 429)
+    username = fields.get("username", "")
+    account = None if refused else find_account(runtime.server.engine, username)
+    event = AuthEvent(
+        "login",
+        not refused,
+        client_id=current.client_id,
+        username=username[:150] or None,
+        account_id=account.id if account else None,
+        fhir_user=account.fhir_user if account else None,
+        role=account.role if account else None,
+        address=address,
+        error=(outcome.message if isinstance(outcome, FormPage) else None) if refused else None,
+    )
+    runtime.server.emit(event)
+    return outcome
+
+
 def _runtime(request: Request) -> AuthRuntime:
     runtime: AuthRuntime = request.app.state.auth
     return runtime
+
+
+def _address(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 def _json(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -152,7 +208,7 @@ async def authorize(request: Request) -> Response:
             else:
                 chosen = [value for name, value in pairs if name == "scope"]
                 address = request.client.host if request.client else "-"
-                outcome = await run_in_threadpool(runtime.flow.step, fields, chosen, browser, address)
+                outcome = await run_in_threadpool(_audited_step, runtime, fields, chosen, browser, address)
         else:  # authorize by POST (SMART authorize-post)
             params = [*request.query_params.multi_items(), *pairs]
             outcome = await run_in_threadpool(runtime.flow.begin, "POST", params, browser)
@@ -169,7 +225,7 @@ async def authorize(request: Request) -> Response:
 @router.post("/auth/token")
 async def token(request: Request) -> Response:
     pairs = await _form_pairs(request)
-    response = await run_in_threadpool(_runtime(request).server.token, dict(request.headers), pairs)
+    response = await run_in_threadpool(_runtime(request).server.token, dict(request.headers), pairs, _address(request))
     return _oauth(response)
 
 
@@ -183,7 +239,9 @@ async def introspect(request: Request) -> Response:
 @router.post("/auth/revoke")
 async def revoke(request: Request) -> Response:
     pairs = await _form_pairs(request)
-    response = await run_in_threadpool(_runtime(request).server.endpoint, "revocation", dict(request.headers), pairs)
+    response = await run_in_threadpool(
+        _runtime(request).server.endpoint, "revocation", dict(request.headers), pairs, _address(request)
+    )
     return _oauth(response)
 
 
