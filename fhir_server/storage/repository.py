@@ -133,6 +133,10 @@ class SqlStorage:
         rows = self._read(lambda connection: list(connection.execute(_VERSIONS, {"types": list(types)})))
         return [(row[0], row[1], row[2], row[3]) for row in rows]
 
+    def drain_deferred(self, limit: int = 500) -> int:
+        """Index up to ``limit`` records committed with earlier writes; returns how many."""
+        return self.write(lambda writer: writer.drain_deferred(limit))
+
     def history(self, query: HistoryQuery) -> HistoryPage:
         """Versions newest first, filtered by type/id, _since and _at, paged by sequence."""
         version = resource_version
@@ -195,7 +199,10 @@ class SqlStorage:
                 with self.engine.connect() as connection:
                     connection = connection.execution_options(**{WRITE_OPTION: True})
                     with connection.begin():
-                        return work(Writer(connection, self.context))
+                        writer = Writer(connection, self.context)
+                        result = work(writer)
+                        writer.flush_deferred()
+                        return result
             except IntegrityError as exc:
                 # A concurrent writer created the same row; the retry sees it.
                 if attempt == _MAX_ATTEMPTS:

@@ -230,3 +230,14 @@ appointment_claim = Table(
     Index(None, "actor", "start_us"),
     Index(None, "resource_pk"),
 )
+
+# Records written with a transaction but indexed later (Provenance and AuditEvent of each write):
+# the row commits atomically with the write, and a background drain turns it into a resource.
+deferred_record = Table(
+    "deferred_record",
+    metadata,
+    Column("seq", PrimaryKey, primary_key=True, autoincrement=True),
+    Column("res_type", String(64), nullable=False),
+    Column("res_id", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)

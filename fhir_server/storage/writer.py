@@ -6,10 +6,10 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, text, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, text, tuple_, update
 
 from fhir_server.model.instants import now_us
-from fhir_server.model.json import dumps
+from fhir_server.model.json import dumps, loads
 from fhir_server.model.meta import stamp
 from fhir_server.search.query import SearchQuery
 from fhir_server.storage import claims, index_writer
@@ -17,7 +17,7 @@ from fhir_server.storage.bulk import bulk_insert
 from fhir_server.storage.indexing import index_rows
 from fhir_server.storage.params.common import ExtractContext
 from fhir_server.storage.records import Page, Stored
-from fhir_server.storage.schema import appointment_claim, resource, resource_version
+from fhir_server.storage.schema import appointment_claim, deferred_record, resource, resource_version
 from fhir_server.storage.searching import run_search
 from fhir_server.storage.sql_search import CURRENT_COLUMNS
 
@@ -49,6 +49,9 @@ class Writer:
         self.context = context
         # Resources this transaction is about to write, by "Type/id": write rules resolve references to them.
         self.pending: dict[str, dict[str, Any]] = {}
+        # Records that ride along with the transaction (Provenance, AuditEvent): stored raw in one
+        # INSERT just before commit; a background drain indexes them (``drain_deferred``).
+        self.deferred: list[tuple[dict[str, Any], str]] = []
 
     def current(self, type_name: str, res_id: str) -> Stored | None:
         """The current row, locked until commit (FOR UPDATE on PostgreSQL; SQLite is serialised)."""
@@ -118,6 +121,30 @@ class Writer:
         saved = Stored(pk, type_name, res_id, version, instant, False, content, method)
         self._append_version(saved)
         return saved
+
+    def defer(self, resource_json: dict[str, Any], res_id: str) -> None:
+        """Commit this resource with the transaction; it becomes searchable when the drain indexes it."""
+        self.deferred.append((resource_json, res_id))
+
+    def flush_deferred(self) -> None:
+        """Store the deferred resources raw (called by the transaction's owner before it commits)."""
+        items, self.deferred = self.deferred, []
+        if items:
+            rows = [{"res_type": r["resourceType"], "res_id": res_id, "content": dumps(r)} for r, res_id in items]
+            self.connection.execute(insert(deferred_record), rows)
+
+    def drain_deferred(self, limit: int) -> int:
+        """Turn up to ``limit`` deferred records into resources (skipping rows another worker holds)."""
+        stmt = select(deferred_record.c.seq, deferred_record.c.res_id, deferred_record.c.content)
+        stmt = stmt.order_by(deferred_record.c.seq).limit(limit)
+        if self.postgres:
+            stmt = stmt.with_for_update(skip_locked=True)
+        rows = self.connection.execute(stmt).all()
+        if not rows:
+            return 0
+        self.create_many([(loads(row.content), row.res_id, "POST") for row in rows])
+        self.connection.execute(delete(deferred_record).where(deferred_record.c.seq.in_([row.seq for row in rows])))
+        return len(rows)
 
     def create_many(self, items: list[tuple[dict[str, Any], str, str]]) -> list[Stored]:
         """Create many new resources (resource, id, method) with one INSERT per table."""

@@ -20,7 +20,12 @@ def context(principal: Principal | None = None, request_id: str = "req-1") -> Re
 
 
 def written(storage: SqlStorage, type_name: str) -> list[dict[str, Any]]:
-    """Every stored AuditEvent or Provenance, oldest first, each checked to be valid R4."""
+    """Every stored AuditEvent or Provenance, oldest first, each checked to be valid R4.
+
+    Records committed with writes are indexed by the trail's drain; run it first.
+    """
+    while storage.drain_deferred(10_000):
+        pass
     rows = storage.history(HistoryQuery(type=type_name, count=10_000)).rows
     found = [loads(row.content) for row in reversed(rows) if row.content is not None]
     for resource in found:
