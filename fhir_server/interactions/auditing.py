@@ -128,34 +128,37 @@ class AuditTrail:
         return len(self._queue)
 
     # The writing side.
-    def flush(self) -> int:
-        """Write everything queued so far, ``batch_size`` per transaction; returns how many events were written.
+    def flush(self, drain_limit: int | None = None) -> int:
+        """Store everything queued so far, then index stored records; returns how many were indexed.
 
-        A batch that cannot be written goes back to the head of the queue for the next flush.
+        Queued events are stored raw in the outbox first (one cheap INSERT per batch), so none is lost
+        when indexing falls behind a burst of reads; indexing then proceeds ``batch_size`` per
+        transaction, at most ``drain_limit`` records per call (everything when None). A batch that
+        cannot be stored goes back to the head of the queue for the next flush.
         """
-        written = 0
         with self._flushing:
-            written += self._drain()
             self._report_drops()
             while batch := self._take():
                 resources = [built for item in batch for built in _build(item)]
                 try:
-                    self.storage.write(partial(_insert, resources))
+                    self.storage.write(partial(_defer, resources))
                 except Exception:
-                    log.exception("could not write %d audit events; they stay queued", len(resources))
+                    log.exception("could not store %d audit events; they stay queued", len(resources))
                     self._requeue(batch)
                     break
-                written += len(resources)
-        return written
+            return self._drain(drain_limit)
 
-    def _drain(self) -> int:
-        """Index the Provenance and AuditEvents committed with writes (in any worker)."""
+    def _drain(self, limit: int | None) -> int:
+        """Index records committed with writes or stored by earlier flushes (in any worker)."""
         drained = 0
         try:
-            while count := self.storage.drain_deferred(self.batch_size):
+            while limit is None or drained < limit:
+                count = self.storage.drain_deferred(self.batch_size)
+                if not count:
+                    break
                 drained += count
         except Exception:
-            log.exception("could not index the audit records of earlier writes; they stay stored")
+            log.exception("could not index stored audit records; they stay in the outbox")
         return drained
 
     def _take(self) -> list[Queued]:
@@ -182,7 +185,8 @@ class AuditTrail:
             self._wake.wait(self.flush_interval_s)
             self._wake.clear()
             try:
-                self.flush()
+                # Bounded, so a backlog is worked off between requests instead of starving them.
+                self.flush(drain_limit=self.batch_size * 2)
             except Exception:  # the thread must outlive any one bad batch
                 log.exception("audit flush failed")
 
@@ -204,10 +208,6 @@ class AuditTrail:
             self.flush()
         finally:
             _unregister(self)
-
-
-def _insert(resources: list[dict[str, Any]], writer: Writer) -> None:
-    writer.create_many([(resource, str(uuid.uuid4()), "POST") for resource in resources])
 
 
 def _defer(resources: list[dict[str, Any]], writer: Writer) -> None:

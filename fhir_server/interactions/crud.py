@@ -9,6 +9,7 @@ from typing import Any
 
 from fhir_server.errors import Invalid, NotFound
 from fhir_server.interactions.access import require, visible
+from fhir_server.interactions.audited import audited
 from fhir_server.interactions.context import RequestContext, Result
 from fhir_server.interactions.criteria import parse_criteria
 from fhir_server.interactions.writes import (
@@ -30,26 +31,30 @@ from fhir_server.storage.repository import SqlStorage
 def read(storage: SqlStorage, ctx: RequestContext, type_name: str, res_id: str) -> Result:
     """The current version of a resource (404 unknown or not the caller's to see, 410 deleted)."""
     require_served_type(type_name)
-    require(ctx, type_name, "read")
-    stored = storage.read(type_name, res_id) if is_valid_id(res_id) else None
-    if stored is None or not visible(ctx, storage, stored):
-        raise NotFound("not-found", type=type_name, id=res_id)
-    if stored.deleted:
-        raise gone_error(stored)
+    with audited(ctx, "read", type_name, res_id) as seen:
+        require(ctx, type_name, "read")
+        stored = storage.read(type_name, res_id) if is_valid_id(res_id) else None
+        if stored is None or not visible(ctx, storage, stored):
+            raise NotFound("not-found", type=type_name, id=res_id)
+        if stored.deleted:
+            raise gone_error(stored)
+        seen.rows = [stored]
     return stored_result(ctx, stored)
 
 
 def vread(storage: SqlStorage, ctx: RequestContext, type_name: str, res_id: str, version: str) -> Result:
     """One version of a resource (404 unknown or not the caller's to see, 410 when that version is a deletion)."""
     require_served_type(type_name)
-    require(ctx, type_name, "vread")
-    stored = None
-    if is_valid_id(res_id) and version.isdigit() and len(version) < 10:
-        stored = storage.vread(type_name, res_id, int(version))
-    if stored is None or not visible(ctx, storage, stored):
-        raise NotFound("version-not-found", type=type_name, id=res_id, version=version)
-    if stored.deleted:
-        raise gone_error(stored)
+    with audited(ctx, "vread", type_name, res_id) as seen:
+        require(ctx, type_name, "vread")
+        stored = None
+        if is_valid_id(res_id) and version.isdigit() and len(version) < 10:
+            stored = storage.vread(type_name, res_id, int(version))
+        if stored is None or not visible(ctx, storage, stored):
+            raise NotFound("version-not-found", type=type_name, id=res_id, version=version)
+        if stored.deleted:
+            raise gone_error(stored)
+        seen.rows, seen.version = [stored], stored.version
     return stored_result(ctx, stored)
 
 

@@ -11,6 +11,7 @@ import orjson
 
 from fhir_server.errors import Invalid, NotFound
 from fhir_server.interactions.access import require, require_unrestricted, visible
+from fhir_server.interactions.audited import audited
 from fhir_server.interactions.bundles import bundle, page_url
 from fhir_server.interactions.context import RequestContext, Result
 from fhir_server.model.datetimes import BadDate, date_range
@@ -72,22 +73,26 @@ def history(
     """A history Bundle for one resource, one type, or the whole server (only what the caller may see)."""
     if type_name is not None:
         require_served_type(type_name)
-        require(ctx, type_name, "history-instance" if res_id is not None else "history-type")
-    else:
-        require_unrestricted(ctx, "_history")
-    current = storage.read(type_name or "", res_id) if res_id is not None and is_valid_id(res_id) else None
-    if res_id is not None and (current is None or not visible(ctx, storage, current)):
-        raise NotFound("not-found", type=type_name, id=res_id)
-    query = _parse(ctx, params)
-    query = HistoryQuery(type_name, res_id, query.since, query.at, query.count, query.before_seq)
-    page = storage.history(query)
+    interaction = "history-instance" if res_id is not None else "history-type" if type_name else "history-system"
+    with audited(ctx, interaction, type_name, res_id, params=params) as seen:
+        if type_name is not None:
+            require(ctx, type_name, interaction)
+        else:
+            require_unrestricted(ctx, "_history")
+        current = storage.read(type_name or "", res_id) if res_id is not None and is_valid_id(res_id) else None
+        if res_id is not None and (current is None or not visible(ctx, storage, current)):
+            raise NotFound("not-found", type=type_name, id=res_id)
+        query = _parse(ctx, params)
+        query = HistoryQuery(type_name, res_id, query.since, query.at, query.count, query.before_seq)
+        page = storage.history(query)
+        restricted = ctx.principal.scopes is not None and res_id is None
+        rows = [s for s in page.rows if s.content is not None and visible(ctx, storage, s)] if restricted else page.rows
+        seen.rows = rows
     path = "/".join(p for p in (type_name, res_id) if p) + ("/_history" if type_name else "_history")
     base = [(k, v) for k, v in params if k != "_cursor"]
     links = [("self", page_url(ctx, path, params))]
     if page.next_seq is not None:
         links.append(("next", page_url(ctx, path, [*base, ("_cursor", str(page.next_seq))])))
-    restricted = ctx.principal.scopes is not None and res_id is None
-    rows = [s for s in page.rows if s.content is not None and visible(ctx, storage, s)] if restricted else page.rows
     entries = [_entry(ctx, stored) for stored in rows]
     total = None if restricted else page.total
     return Result(200, bundle("history", entries, total=total, links=links))

@@ -10,6 +10,7 @@ from typing import Any
 
 from fhir_server.errors import Invalid, Issue, operation_outcome
 from fhir_server.interactions.access import narrow, require, require_unrestricted, visible
+from fhir_server.interactions.audited import Seen, audited
 from fhir_server.interactions.bundles import bundle, full_url, page_url, resource_fragment
 from fhir_server.interactions.context import RequestContext, Result
 from fhir_server.interactions.valuesets import expand_in_modifiers
@@ -68,9 +69,14 @@ def _entries(ctx: RequestContext, query: SearchQuery, page: Page) -> list[dict[s
 
 
 def run(
-    storage: SqlStorage, ctx: RequestContext, query: SearchQuery, path: str, params: list[tuple[str, str]]
+    storage: SqlStorage,
+    ctx: RequestContext,
+    query: SearchQuery,
+    path: str,
+    params: list[tuple[str, str]],
+    seen: Seen | None = None,
 ) -> Result:
-    """Execute a parsed query and build the searchset Bundle."""
+    """Execute a parsed query and build the searchset Bundle (``seen`` gets what it returned, for the audit)."""
     expand_in_modifiers(storage, query)
     narrow(ctx, storage, query)
     if query.summary == "count":
@@ -81,6 +87,8 @@ def run(
         rows = [row for row in page.rows if visible(ctx, storage, row, "s")]
         included = [row for row in page.included if visible(ctx, storage, row, "s")]
         page = replace(page, rows=rows, included=included)
+    if seen is not None:
+        seen.rows = [*page.rows, *page.included]
     kept = [(k, v) for k, v in params if k.split(":")[0] not in query.ignored and k not in query.ignored]
     links = _links(ctx, path, kept, page)
     return Result(200, bundle("searchset", _entries(ctx, query, page), total=page.total, links=links))
@@ -90,11 +98,13 @@ def search(storage: SqlStorage, ctx: RequestContext, type_name: str | None, para
     """Type-level search (system-level when ``type_name`` is None)."""
     if type_name is not None:
         require_served_type(type_name)
-        require(ctx, type_name, "search")
-    else:
-        require_unrestricted(ctx, "search")
-    query = parse(ctx, type_name, params)
-    return run(storage, ctx, query, type_name or "", params)
+    with audited(ctx, "search-type" if type_name else "search-system", type_name, params=params) as seen:
+        if type_name is not None:
+            require(ctx, type_name, "search")
+        else:
+            require_unrestricted(ctx, "search")
+        query = parse(ctx, type_name, params)
+        return run(storage, ctx, query, type_name or "", params, seen)
 
 
 def compartment_search(
@@ -107,11 +117,13 @@ def compartment_search(
 ) -> Result:
     """``Patient/123/Observation``: the type's resources in that patient's compartment."""
     require_served_type(type_name)
-    require(ctx, type_name, "search")
-    if compartment not in COMPARTMENTS or not is_valid_id(owner):
-        raise Invalid("bad-parameter", code="not-supported", name="compartment", value=compartment)
-    if type_name != compartment and type_name not in COMPARTMENTS[compartment]:
-        raise Invalid("bad-parameter", code="not-supported", name="compartment", value=f"{compartment}/{type_name}")
-    query = parse(ctx, type_name, params)
-    query.clauses.append(Clause("_compartment", None, None, (compartment, owner)))
-    return run(storage, ctx, query, f"{compartment}/{owner}/{type_name}", params)
+    with audited(ctx, "search-compartment", type_name, params=params) as seen:
+        require(ctx, type_name, "search")
+        if compartment not in COMPARTMENTS or not is_valid_id(owner):
+            raise Invalid("bad-parameter", code="not-supported", name="compartment", value=compartment)
+        if type_name != compartment and type_name not in COMPARTMENTS[compartment]:
+            name = f"{compartment}/{type_name}"
+            raise Invalid("bad-parameter", code="not-supported", name="compartment", value=name)
+        query = parse(ctx, type_name, params)
+        query.clauses.append(Clause("_compartment", None, None, (compartment, owner)))
+        return run(storage, ctx, query, f"{compartment}/{owner}/{type_name}", params, seen)

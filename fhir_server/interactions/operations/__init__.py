@@ -13,6 +13,7 @@ from typing import Any
 
 from fhir_server.errors import Invalid, NotFound
 from fhir_server.interactions.access import require, visible
+from fhir_server.interactions.audited import audited
 from fhir_server.interactions.context import RequestContext, Result
 from fhir_server.storage.repository import SqlStorage
 
@@ -93,13 +94,15 @@ def invoke(
     handler = _HANDLERS.get((type_name, name, level)) or _HANDLERS.get((None, name, level))
     if handler is None:
         raise NotFound("operation-unknown", code="not-supported", operation=f"${name}")
-    for needed_type, interaction in _needs(name, type_name, params):
-        require(ctx, needed_type, interaction)
-    if res_id is not None and type_name is not None and ctx.principal.scopes is not None:
-        target = storage.read(type_name, res_id)
-        if target is not None and not visible(ctx, storage, target):
-            raise NotFound("not-found", type=type_name, id=res_id)
-    return handler(storage, ctx, type_name, res_id, params)
+    with audited(ctx, "operation", type_name, res_id, operation=name) as seen:
+        for needed_type, interaction in _needs(name, type_name, params):
+            require(ctx, needed_type, interaction)
+        if res_id is not None and type_name is not None:
+            target = storage.read(type_name, res_id)
+            if target is not None and not visible(ctx, storage, target):
+                raise NotFound("not-found", type=type_name, id=res_id)
+            seen.rows = [target] if target is not None else []
+        return handler(storage, ctx, type_name, res_id, params)
 
 
 def _needs(name: str, type_name: str | None, params: Params) -> list[tuple[str, str]]:
