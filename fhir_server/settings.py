@@ -67,7 +67,8 @@ class Settings(BaseSettings):
     log_level: str = Field(default="info", description="Log level of the server")
     # SMART on FHIR authorization server (fhir_server/auth).
     auth_enabled: bool = Field(
-        default=False, description="Advertise SMART in the CapabilityStatement (and, later, require tokens)"
+        default=True,
+        description="Require SMART access tokens on the FHIR API (false: an open server, for local experiments only)",
     )
     auth_issuer: str | None = Field(
         default=None, description="Public URL of the authorization server (default: base URL with /fhir -> /auth)"

@@ -110,6 +110,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "database_url": database_url,
         "base_url": BASE_URL,
         "default_language": "es",
+        # The REST core's tests run on an open server; tests/security and tests/auth turn tokens on.
+        "auth_enabled": False,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

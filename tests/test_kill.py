@@ -28,8 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _start(database_url: str, port: int) -> subprocess.Popen[bytes]:
+    # Crash consistency is the subject here, not authorization: an open server.
     env = {**os.environ, "FHIR_DATABASE_URL": database_url, "FHIR_LOG_LEVEL": "warning",
-           "FHIR_BASE_URL": f"http://127.0.0.1:{port}/fhir"}  # fmt: skip
+           "FHIR_BASE_URL": f"http://127.0.0.1:{port}/fhir", "FHIR_AUTH_ENABLED": "false"}  # fmt: skip
     process = subprocess.Popen(
         [sys.executable, "-m", "fhir_server", "serve", "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

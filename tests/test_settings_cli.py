@@ -21,6 +21,7 @@ def test_defaults(monkeypatch):
     assert settings.timezone == "America/Guayaquil"
     assert settings.default_language == "es"
     assert settings.database_url.startswith("sqlite:///")
+    assert settings.auth_enabled is True  # secure by default
 
 
 def test_environment(monkeypatch):
