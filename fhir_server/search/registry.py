@@ -79,6 +79,14 @@ def expression_for(expression: str | None, type_name: str) -> str | None:
     return " | ".join(parts) if parts else None
 
 
+# The server writes an AuditEvent per request and a Provenance per write: they index only what an
+# auditor searches by (who, which patient, what, when, how it ended), which makes each one cheap.
+AUDIT_PARAMETERS: dict[str, frozenset[str]] = {
+    "AuditEvent": frozenset({"action", "agent", "date", "entity", "outcome", "patient", "subtype", "type"}),
+    "Provenance": frozenset({"agent", "patient", "recorded", "target"}),
+}
+
+
 class Registry:
     """Search parameters by (type, code), including those every resource inherits."""
 
@@ -95,6 +103,9 @@ class Registry:
 
     def _add(self, definition: dict[str, object], base: str, type_name: str) -> None:
         if type_name not in self._by_type:
+            return
+        limited = AUDIT_PARAMETERS.get(type_name)
+        if limited is not None and not str(definition["code"]).startswith("_") and definition["code"] not in limited:
             return
         expression = definition["expression"]
         if base in ("Resource", "DomainResource") and isinstance(expression, str):

@@ -21,6 +21,7 @@ from fhir_server.api.app import create_app
 from fhir_server.auth.clients import create_client
 from tests.auth.fixtures import FHIR_BASE, ORIGIN, live_auth_server
 from tests.conftest import make_settings
+from tests.security.conftest import seed
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 SCOPE = "system/Patient.rs system/Observation.rs"
@@ -69,7 +70,9 @@ def token_request(http: Any, token_url: str, client_assertion: str, scope: str =
 def test_backend_services_es384_against_a_live_server(storage, auth_db, database_url):
     ec, rsa = _keys()
     create_client(auth_db, "backend", name="Otro EHR", client_id="ehr", jwks=_jwks(ec, rsa), scope=SCOPE)
-    with live_auth_server(storage, database_url) as base, httpx.Client(timeout=30) as http:
+    seed(storage, {"resourceType": "Patient", "id": "p1"}, {"resourceType": "Condition", "id": "c1",
+                                                             "subject": {"reference": "Patient/p1"}})  # fmt: skip
+    with live_auth_server(storage, database_url, auth_enabled=True) as base, httpx.Client(timeout=30) as http:
         config = http.get(f"{base}/.well-known/smart-configuration").json()
         token_url = config["token_endpoint"]
         response = token_request(http, token_url, assertion(ec, "ES384", token_url), scope="system/Patient.rs")
@@ -87,6 +90,10 @@ def test_backend_services_es384_against_a_live_server(storage, auth_db, database
             headers={"Authorization": f"Bearer {body['access_token']}"},
         ).json()
         assert introspected["active"] is True and introspected["client_id"] == "ehr"
+        # FHIR calls as a system client: what its scopes name, nothing else
+        fhir = {"Authorization": f"Bearer {body['access_token']}"}
+        assert http.get(f"{base}/Patient/p1", headers=fhir).status_code == 200
+        assert http.get(f"{base}/Condition/c1", headers=fhir).status_code == 403
         # RS384 works too
         rs = token_request(http, token_url, assertion(rsa, "RS384", token_url))
         assert rs.status_code == 200, rs.text

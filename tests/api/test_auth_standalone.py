@@ -11,18 +11,20 @@ from fhir_server.auth.clients import create_client
 from fhir_server.auth.grant import TokenAuthenticator
 from tests.auth.fixtures import live_auth_server
 from tests.auth.smart_app import SmartApp
+from tests.security.conftest import seed
 
 REDIRECT = "http://127.0.0.1:9/app/callback"
 PASSWORD = "una-clave-larga-1"
 
 
 def test_standalone_patient_launch(storage, auth_db, database_url):
-    with live_auth_server(storage, database_url) as base, httpx.Client(timeout=30) as http:
-        patient_id = http.post(
-            f"{base}/Patient",
-            json={"resourceType": "Patient", "name": [{"family": "Guamán", "given": ["Rosa"]}]},
-            headers={"Content-Type": "application/fhir+json"},
-        ).json()["id"]
+    seed(
+        storage,
+        {"resourceType": "Patient", "id": "rosa", "name": [{"family": "Guamán", "given": ["Rosa"]}]},
+        {"resourceType": "Patient", "id": "otra", "name": [{"family": "Vera"}]},
+    )
+    patient_id = "rosa"
+    with live_auth_server(storage, database_url, auth_enabled=True) as base, httpx.Client(timeout=30) as http:
         create_account(auth_db, "rosa", PASSWORD, "paciente", f"Patient/{patient_id}")
         client, _ = create_client(auth_db, "public", name="Mi salud", client_id="mi-salud", redirect_uris=(REDIRECT,))
         app = SmartApp(http, base, client.client_id, REDIRECT)
@@ -62,6 +64,15 @@ def test_standalone_patient_launch(storage, auth_db, database_url):
         assert grant.scopes.allows("Observation", "search")
         assert not grant.scopes.allows("Observation", "create")
 
+        # FHIR calls with the token: the patient's own record, nobody else's, and no writes
+        fhir = {"Authorization": f"Bearer {body['access_token']}"}
+        assert http.get(f"{base}/Patient/{patient_id}", headers=fhir).status_code == 200
+        assert http.get(f"{base}/Patient/otra", headers=fhir).status_code == 404
+        assert http.get(f"{base}/Observation", headers=fhir).status_code == 200
+        assert http.get(f"{base}/Patient/{patient_id}").status_code == 401
+        denied = http.post(f"{base}/Observation", json={"resourceType": "Observation"}, headers=fhir)
+        assert denied.status_code == 403
+
         # Introspection (as the app, with its bearer token)
         introspected = http.post(
             config["introspection_endpoint"],
@@ -88,6 +99,8 @@ def test_standalone_patient_launch(storage, auth_db, database_url):
         assert app.revoke(third["refresh_token"]).status_code == 200
         assert authenticator.authenticate(third["access_token"]) is None
         assert app.refresh(third["refresh_token"]).status_code == 400
+        revoked = http.get(f"{base}/Patient/{patient_id}", headers={"Authorization": f"Bearer {third['access_token']}"})
+        assert revoked.status_code == 401
         inactive = http.post(
             config["introspection_endpoint"],
             data={"token": third["access_token"]},
