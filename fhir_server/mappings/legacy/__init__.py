@@ -1,0 +1,1 @@
+"""Legacy importers: the EHR (PostgreSQL) and Medly (MySQL + MongoDB export) into FHIR."""
