@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fhir_server.cli_auth import AUTH_COMMANDS, add_auth_commands, run_auth_command
+from fhir_server.cli_import import IMPORT_COMMANDS, add_import_commands, run_import_command
 from fhir_server.settings import Settings
 
 if TYPE_CHECKING:
@@ -173,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--skip-cie10", action="store_true", help="do not build or load CIE-10")
     load.add_argument("--medicamentos", type=Path, help="medicines catalog CSV (legacy medicamentos columns)")
     add_auth_commands(commands)
+    add_import_commands(commands)
     return parser
 
 
@@ -191,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         return _load_terminology(settings, args)
     if args.command in AUTH_COMMANDS:
         return run_auth_command(settings, args)
+    if args.command in IMPORT_COMMANDS:
+        return run_import_command(settings, args)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -118,9 +118,12 @@ class _Run:
     def references(self) -> None:
         resources = [e.resource for e in self.entries if e.resource is not None]
         for reference in sorted(conditional_references(resources)):
-            entry = next(e for e in self.entries if e.resource is not None and reference in str(e.resource))
-            with _at(entry):
+            try:
                 self.mapping[reference] = resolve_conditional(self.writer, self.ctx, reference)
+            except FhirError as error:
+                # Only a failure needs the entry that used the reference (a scan of every entry).
+                entry = next(e for e in self.entries if e.resource is not None and reference in str(e.resource))
+                raise entry_error(entry.index, error) from None
 
     def writes(self, creates: list[tuple[Entry, str]], puts: list[tuple[Entry, str]]) -> None:
         # PUTs to ids that do not exist yet are creations too: all of them go in one INSERT per table.
@@ -152,16 +155,22 @@ class _Run:
             self.results[entry.index] = result
 
 
+def process_in(writer: Writer, ctx: RequestContext, entries: list[Entry]) -> dict[int, Result]:
+    """The writes of a transaction on an open Writer (the caller owns the database transaction)."""
+    run = _Run(writer, ctx, entries)
+    run.deletes()
+    creates, puts = run.identities()
+    run.references()
+    run.writes(creates, puts)
+    return run.results
+
+
 def process(storage: SqlStorage, ctx: RequestContext, entries: list[Entry]) -> dict[int, Result]:
     """Run the writes of a transaction in one database transaction; returns results by entry index."""
     _check_unique(entries)
+    return storage.write(lambda writer: process_in(writer, ctx, entries))
 
-    def work(writer: Writer) -> dict[int, Result]:
-        run = _Run(writer, ctx, entries)
-        run.deletes()
-        creates, puts = run.identities()
-        run.references()
-        run.writes(creates, puts)
-        return run.results
 
-    return storage.write(work)
+def check_unique(entries: list[Entry]) -> None:
+    """400 when two entries share a fullUrl or act on the same resource (before any database work)."""
+    _check_unique(entries)
