@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from fhir_server.errors import Conflict, Unavailable
 from fhir_server.search.query import SearchQuery
 from fhir_server.storage.engine import WRITE_OPTION
+from fhir_server.storage.everything import EverythingQuery, compartment_patients, everything_page
 from fhir_server.storage.fast import CompiledLookup
 from fhir_server.storage.params.common import ExtractContext
 from fhir_server.storage.records import Page, Stored
@@ -127,6 +128,14 @@ class SqlStorage:
     def search(self, query: SearchQuery) -> Page:
         """One page of current resources matching the query (with its includes)."""
         return self._read(lambda connection: run_search(connection, query))
+
+    def everything(self, query: EverythingQuery) -> Page:
+        """One page of a patient's whole record (Patient/$everything)."""
+        return self._read(lambda connection: everything_page(connection, query))
+
+    def compartment_patients(self, rows: list[Stored]) -> set[str]:
+        """Ids of the patients whose records these rows belong to, from the reference index."""
+        return self._read(lambda connection: compartment_patients(connection, rows))
 
     def versions(self, types: Sequence[str]) -> list[tuple[str, str, int, int]]:
         """(type, id, version, last_updated) of the live resources of these types, without their content."""

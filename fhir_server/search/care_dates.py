@@ -1,0 +1,68 @@
+"""When care happened, per type of the patient compartment: the date parameters ``$everything`` windows on.
+
+Patient-everything's ``start``/``end`` are care dates, not record dates (R4 OperationDefinition
+Patient-everything). A resource of a type listed here is in the window when one of its listed date
+parameters overlaps it; types without a care date (Patient, Coverage, Group, RelatedPerson...) are
+always in. ``tests/search/test_care_dates.py`` checks every code against the R4 registry.
+"""
+
+from __future__ import annotations
+
+CARE_DATES: dict[str, tuple[str, ...]] = {
+    "Account": ("period",),
+    "AdverseEvent": ("date",),
+    "AllergyIntolerance": ("date",),
+    "Appointment": ("date",),
+    "AuditEvent": ("date",),
+    "Basic": ("created",),
+    "CarePlan": ("date",),
+    "CareTeam": ("date",),
+    "ChargeItem": ("occurrence",),
+    "Claim": ("created",),
+    "ClaimResponse": ("created",),
+    "ClinicalImpression": ("date",),
+    "Communication": ("sent",),
+    "CommunicationRequest": ("authored",),
+    "Composition": ("date",),
+    "Condition": ("onset-date", "recorded-date"),
+    "Consent": ("date",),
+    "CoverageEligibilityRequest": ("created",),
+    "CoverageEligibilityResponse": ("created",),
+    "DetectedIssue": ("identified",),
+    "DeviceRequest": ("authored-on",),
+    "DiagnosticReport": ("date",),
+    "DocumentManifest": ("created",),
+    "DocumentReference": ("date",),
+    "Encounter": ("date",),
+    "EpisodeOfCare": ("date",),
+    "ExplanationOfBenefit": ("created",),
+    "FamilyMemberHistory": ("date",),
+    "Flag": ("date",),
+    "Goal": ("start-date",),
+    "ImagingStudy": ("started",),
+    "Immunization": ("date",),
+    "ImmunizationEvaluation": ("date",),
+    "ImmunizationRecommendation": ("date",),
+    "Invoice": ("date",),
+    "List": ("date",),
+    "MeasureReport": ("period",),
+    "Media": ("created",),
+    "MedicationAdministration": ("effective-time",),
+    "MedicationDispense": ("whenhandedover",),
+    "MedicationRequest": ("authoredon",),
+    "MedicationStatement": ("effective",),
+    "NutritionOrder": ("datetime",),
+    "Observation": ("date",),
+    "Procedure": ("date",),
+    "Provenance": ("recorded",),
+    "QuestionnaireResponse": ("authored",),
+    "RequestGroup": ("authored",),
+    "ResearchSubject": ("date",),
+    "RiskAssessment": ("date",),
+    "Schedule": ("date",),
+    "ServiceRequest": ("authored",),
+    "Specimen": ("collected",),
+    "SupplyRequest": ("date",),
+    "Task": ("authored-on",),
+    "VisionPrescription": ("datewritten",),
+}
