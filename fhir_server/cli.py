@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fhir_server.cli_auth import AUTH_COMMANDS, add_auth_commands, run_auth_command
 from fhir_server.cli_import import IMPORT_COMMANDS, add_import_commands, run_import_command
+from fhir_server.logs import configure_logging
 from fhir_server.settings import Settings
 
 if TYPE_CHECKING:
@@ -50,6 +50,8 @@ def _migrate(settings: Settings) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from fhir_server.cli_serve import worker_environment
+    from fhir_server.logs import log_config
     from fhir_server.storage.engine import make_engine
     from fhir_server.storage.migrate import is_current
 
@@ -65,16 +67,18 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.workers
-    uvicorn.run(
-        "fhir_server.api.asgi:app",
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level,
-        access_log=False,
-        proxy_headers=False,
-        timeout_graceful_shutdown=30,
-    )
+    with worker_environment(workers):
+        uvicorn.run(
+            "fhir_server.api.asgi:app",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level,
+            log_config=log_config(settings.log_format, settings.log_level),
+            access_log=False,
+            proxy_headers=False,
+            timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
+        )
     return 0
 
 
@@ -182,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``fhir-server`` console script."""
     args = build_parser().parse_args(argv)
     settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_format, settings.log_level)
     if args.command == "migrate":
         return _migrate(settings)
     if args.command == "serve":

@@ -110,6 +110,55 @@ class Settings(BaseSettings):
     audit_queue_size: int = Field(
         default=50_000, ge=1, description="Most AuditEvents waiting to be written; beyond it the oldest are dropped"
     )
+    # Bulk Data $export (fhir_server/interactions/bulk_export).
+    bulk_dir: Path | None = Field(
+        default=None,
+        description="Folder of $export output files (default: bulk/ beside the SQLite database, else data/bulk)",
+    )
+    bulk_workers: int = Field(default=1, ge=0, description="Export worker threads per server process (0: none here)")
+    bulk_batch_size: int = Field(default=5000, ge=1, description="Resources read per database round trip of an export")
+    bulk_lease_seconds: int = Field(
+        default=30, ge=1, description="A running export not heard of for this long is taken over by another worker"
+    )
+    bulk_poll_seconds: float = Field(default=1.0, gt=0, description="How often idle export workers look for jobs")
+    bulk_retention_hours: int = Field(
+        default=24, ge=1, description="Finished exports (jobs and files) are deleted this long after they end"
+    )
+    # Operations: logs, metrics, tracing, limits (fhir_server/api/ops.py, docs/adr/0012).
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as text (development) or one JSON object per line (production)"
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        description="Bearer token that /metrics requires; unset: /metrics answers loopback callers only",
+    )
+    request_timeout_seconds: float = Field(
+        default=30.0, ge=0, description="A request still running after this answers 503 (0: no limit)"
+    )
+    graceful_shutdown_seconds: int = Field(
+        default=30, ge=0, description="On SIGTERM, how long in-flight requests may take to finish"
+    )
+    rate_limit_per_minute: int = Field(
+        default=0, ge=0, description="Cost units each client may spend per minute, across workers (0: no limit)"
+    )
+    rate_limit_weights: dict[str, int] = Field(
+        default_factory=dict,
+        description="Cost per interaction, overriding the defaults (read 1, search 3, transaction 2 + 1 per entry, "
+        '$export 20...); JSON, e.g. {"search": 5}',
+    )
+    otel_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP endpoint for traces (default: OTEL_EXPORTER_OTLP_ENDPOINT; neither: no tracing)",
+    )
+    otel_service_name: str = Field(default="fhir-server", description="service.name of the exported traces")
+    # Read replicas (fhir_server/storage/replica.py, docs/adr/0011-read-replicas-and-scale-out.md).
+    database_replica_url: str | None = Field(
+        default=None,
+        description="A PostgreSQL streaming replica for reads and searches; writers still read their own writes",
+    )
+    replica_retry_seconds: float = Field(
+        default=5.0, ge=0, description="After a failed replica connection, reads go to the primary for this long"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -133,6 +182,16 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @property
+    def bulk_path(self) -> Path:
+        """Where export files go: FHIR_BULK_DIR, else bulk/ beside the SQLite database, else data/bulk."""
+        if self.bulk_dir is not None:
+            return self.bulk_dir
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
+            return Path(self.database_url[len(prefix) :]).parent / "bulk"
+        return Path("data") / "bulk"
 
     @property
     def zone(self) -> ZoneInfo:

@@ -12,12 +12,16 @@ from fhir_server import __version__
 from fhir_server.api.bearer import BearerMiddleware
 from fhir_server.api.errors import install_error_handlers
 from fhir_server.api.middleware import FhirMiddleware
-from fhir_server.api.routes import instance_level, operations, system, type_level
+from fhir_server.api.ops import install_limits, install_observability, statement_timeout_ms
+from fhir_server.api.read_your_writes import ReadYourWritesMiddleware, storage_for
+from fhir_server.api.routes import bulk, instance_level, operations, system, type_level
 from fhir_server.api.routes.auth import install_auth
 from fhir_server.interactions.auditing import AuditTrail
+from fhir_server.interactions.bulk_export.worker import export_workers
 from fhir_server.interactions.operations import load_all as load_operations
 from fhir_server.settings import Settings
 from fhir_server.storage.engine import make_engine
+from fhir_server.storage.replica import ReplicatedStorage
 from fhir_server.storage.repository import SqlStorage
 
 FHIR_PREFIX = "/fhir"
@@ -32,9 +36,11 @@ def create_app(settings: Settings | None = None, *, storage: SqlStorage | None =
             settings.database_url,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_pool_overflow,
+            statement_timeout_ms=statement_timeout_ms(settings),
         )
-        storage = SqlStorage(engine)
+        storage = storage_for(settings, engine)  # with the read replica when configured
     audit = AuditTrail.from_settings(storage, settings) if settings.audit_enabled else None
+    bulk_workers = export_workers(storage, settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -45,12 +51,17 @@ def create_app(settings: Settings | None = None, *, storage: SqlStorage | None =
         gc.set_threshold(50_000, 50, 100)
         if audit is not None:
             audit.start()
+        bulk_workers.start()
         yield
+        bulk_workers.stop()  # running exports are released for another process to continue
+        stop_operations()
         if audit is not None:
             audit.stop()  # writes what is still queued, while the engine is open
         if owns_storage:
             storage.engine.dispose()
             storage.read_engine.dispose()
+            if isinstance(storage, ReplicatedStorage):
+                storage.replica_engine.dispose()
 
     app = FastAPI(
         title="fhir-server",
@@ -64,14 +75,16 @@ def create_app(settings: Settings | None = None, *, storage: SqlStorage | None =
     app.state.settings = settings
     app.state.storage = storage
     app.state.audit = audit
+    app.state.bulk_workers = bulk_workers
 
     # Order matters: fixed paths before the {type}/{id} patterns they would otherwise match.
     runtime = install_auth(app, settings, storage)  # /fhir/.well-known/smart-configuration and /auth/*
-    for module in (system, type_level, instance_level, operations):
+    for module in (bulk, system, type_level, instance_level, operations):
         app.include_router(module.router, prefix=FHIR_PREFIX)
     load_operations()
 
     install_error_handlers(app)
+    install_limits(app, settings)  # inside the bearer check: buckets are per token
     if settings.auth_enabled:
         app.add_middleware(
             BearerMiddleware,
@@ -79,9 +92,12 @@ def create_app(settings: Settings | None = None, *, storage: SqlStorage | None =
             realm=settings.base_url,
             default_language=settings.default_language,
         )
+    if isinstance(storage, ReplicatedStorage):
+        app.add_middleware(ReadYourWritesMiddleware)
     app.add_middleware(
         FhirMiddleware,
         max_body_bytes=settings.max_body_bytes,
         default_language=settings.default_language,
     )
+    stop_operations = install_observability(app, settings, storage)  # outermost: access log, metrics, traces
     return app

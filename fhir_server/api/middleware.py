@@ -1,10 +1,8 @@
-"""Pure ASGI middleware: request id, request body limit, one log line per request."""
+"""Pure ASGI middleware: request id and request body limit (the access log is api/access_log.py)."""
 
 from __future__ import annotations
 
-import logging
 import re
-import time
 import uuid
 from typing import Any
 
@@ -14,12 +12,11 @@ from fhir_server.errors import PayloadTooLarge
 from fhir_server.i18n import pick_language
 from fhir_server.model.json import dumps
 
-log = logging.getLogger("fhir_server.access")
 _SAFE_ID = re.compile(r"[A-Za-z0-9\-_.]{1,64}")
 
 
 class FhirMiddleware:
-    """Gives each request an id (X-Request-ID), caps bodies, and logs status and duration."""
+    """Gives each request an id (X-Request-ID) and caps bodies."""
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, default_language: str) -> None:
         self.app = app
@@ -34,8 +31,6 @@ class FhirMiddleware:
         incoming = headers.get("x-request-id", "")
         request_id = incoming if _SAFE_ID.fullmatch(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
-        started = time.perf_counter()
-        status = 500
 
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > self.max_body_bytes:
@@ -55,26 +50,14 @@ class FhirMiddleware:
             return message
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
                 ]
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, send_with_id)
-        finally:
-            log.info(
-                "%s %s %s %.1fms id=%s",
-                scope["method"],
-                scope["path"],
-                status,
-                (time.perf_counter() - started) * 1000,
-                request_id,
-            )
+        await self.app(scope, limited_receive, send_with_id)
 
     async def _too_large(self, send: Send, headers: dict[str, Any], request_id: str) -> None:
         language = pick_language(headers.get("accept-language"), self.default_language)

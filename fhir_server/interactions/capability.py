@@ -10,6 +10,7 @@ from typing import Any
 
 from fhir_server import __version__
 from fhir_server.auth.discovery import smart_security
+from fhir_server.interactions.bulk_export import BULK_DATA, EXPORT_OPERATIONS
 from fhir_server.interactions.operations import operations_of
 from fhir_server.model.instants import fhir_instant, now_us
 from fhir_server.model.profiles import supported_profiles
@@ -84,7 +85,8 @@ def _resource(type_name: str) -> dict[str, Any]:
         "searchInclude": includes,
         "searchRevInclude": revincludes,
         "searchParam": _search_params(type_name),
-        "operation": operations_of(type_name),
+        "operation": operations_of(type_name)
+        + ([EXPORT_OPERATIONS[type_name]] if type_name in EXPORT_OPERATIONS else []),
     }
     profiles = supported_profiles(type_name)
     if profiles:
@@ -106,6 +108,7 @@ def capability_statement(base_url: str, issuer: str | None = None) -> dict[str, 
         "date": _STARTED,
         "publisher": "fhir-server",
         "kind": "instance",
+        "instantiates": [f"{BULK_DATA}/CapabilityStatement/bulk-data"],
         "software": {"name": "fhir-server", "version": __version__},
         "implementation": {"description": "FHIR R4 server for outpatient clinics", "url": base_url},
         "fhirVersion": R4_VERSION,
@@ -117,6 +120,7 @@ def capability_statement(base_url: str, issuer: str | None = None) -> dict[str, 
                 "resource": [_resource(t) for t in sorted(SERVED_TYPES)],
                 "interaction": [{"code": code} for code in SYSTEM_INTERACTIONS],
                 "searchParam": _search_params("Resource"),
+                "operation": [EXPORT_OPERATIONS[None]],
             }
         ],
     }

@@ -90,3 +90,21 @@ def make_read_engine(
         isolation_level="AUTOCOMMIT",
         connect_args=_postgres_options(statement_timeout_ms),
     )
+
+
+def make_replica_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int = 10, statement_timeout_ms: int = 0, connect_timeout_s: int = 2
+) -> Engine:
+    """The engine for a PostgreSQL streaming replica: autocommit reads, and a short connect timeout so a replica
+    that is down costs a request little before it falls back to the primary."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url[len(prefix) :]
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_recycle=3600,
+        isolation_level="AUTOCOMMIT",
+        connect_args={**_postgres_options(statement_timeout_ms), "connect_timeout": connect_timeout_s},
+    )

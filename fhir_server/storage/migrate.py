@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATION_LOCK_TIMEOUT = "5s"
 
 
 def alembic_config(url: str) -> Config:
@@ -25,6 +26,10 @@ def upgrade(engine: Engine) -> None:
     """Migrate the database to the newest revision."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # On a live database a DDL lock waiting behind a long transaction would queue every request behind
+            # it: give up instead (the migration rolls back whole and can simply be run again).
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{MIGRATION_LOCK_TIMEOUT}'")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

@@ -241,3 +241,45 @@ deferred_record = Table(
     Column("res_id", String(64), nullable=False),
     Column("content", LargeBinary, nullable=False),
 )
+
+# Bulk Data $export jobs, claimed by any server process through a lease; each output type keeps
+# its resume point (last id written, file length then) so an interrupted job continues without
+# duplicates.
+bulk_export_job = Table(
+    "bulk_export_job",
+    metadata,
+    Column("job_id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("group_id", String(64), nullable=True),
+    Column("parameters", Text, nullable=False),
+    Column("request_url", Text, nullable=False),
+    Column("client_id", String(100), nullable=True),
+    Column("subject", String(255), nullable=True),
+    Column("owner", String(255), nullable=False),
+    Column("principal", Text, nullable=False),
+    Column("scopes", Text, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("progress", String(100), nullable=True),
+    Column("cancelled", Boolean, nullable=False),
+    Column("error", Text, nullable=True),
+    Column("transaction_time", BigInteger, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("updated_us", BigInteger, nullable=False),
+    Column("lease_until_us", BigInteger, nullable=True),
+    Column("worker", String(100), nullable=True),
+    Index(None, "status", "lease_until_us"),
+    Index(None, "updated_us"),
+)
+
+bulk_export_part = Table(
+    "bulk_export_part",
+    metadata,
+    Column("job_id", String(64), primary_key=True),
+    Column("res_type", String(64), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("file_name", String(200), nullable=False),
+    Column("cursor", String(64), nullable=True),
+    Column("count", BigInteger, nullable=False),
+    Column("bytes", BigInteger, nullable=False),
+    Column("done", Boolean, nullable=False),
+)

@@ -1,0 +1,215 @@
+"""Soak: mixed traffic at 8-32 clients for a fixed time, then a consistency check.
+
+Usage:
+  python bench/soak.py --spawn [--admin-url URL] [--workers 2] [--clients 16] [--seconds 60]
+  python bench/soak.py BASE_URL [--server-pid PID] [--token TOKEN] [--clients 16] [--seconds 60]
+
+``--spawn`` creates a scratch PostgreSQL database, migrates it, runs ``fhir-server serve --workers N``
+on a free loopback port with authorization off (FHIR_AUTH_ENABLED=false; audit on), and drops the
+database afterwards. Otherwise the soak drives the server at BASE_URL (loopback only; ``--token``
+for a server with authorization on, ``--server-pid`` to report its memory).
+
+Clients are separate processes (multiprocessing), one keep-alive HTTP/1.1 connection each, so the
+figures are measured from outside the server; on two cores the clients take CPU from the server.
+The mix: reads by id, searches, creates, conditional creates over a shared identifier pool,
+transaction bundles, and appointment bookings (and cancellations) contending for a few slots.
+Prints requests/s by kind, p50/p95/p99, non-2xx by status, 5xx, server RSS at start and end,
+then checks: every acknowledged write present, no duplicate conditional create, no double booking.
+Exit status 1 when the check finds a problem or a 5xx occurred.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from soak_check import check
+from soak_traffic import ClientReport, Target, headers, run_client, seed_resources
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def rss_kib(pid: int) -> dict[int, int]:
+    """VmRSS of the process and all its descendants, by pid (from /proc)."""
+    result: dict[int, int] = {}
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+        line = next((x for x in status.splitlines() if x.startswith("VmRSS:")), "VmRSS: 0 kB")
+        result[current] = int(line.split()[1])
+    return result
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Spawned:
+    """A scratch database and a `fhir-server serve` on it."""
+
+    def __init__(self, admin_url: str, workers: int) -> None:
+        self.admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.name = f"fhir_soak_{uuid.uuid4().hex[:10]}"
+        with self.admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{self.name}"'))
+        url = sa.make_url(admin_url).set(database=self.name).render_as_string(hide_password=False)
+        port = _free_port()
+        self.base = f"http://127.0.0.1:{port}/fhir"
+        env = {**os.environ, "FHIR_DATABASE_URL": url, "FHIR_AUTH_ENABLED": "false", "FHIR_BASE_URL": self.base,
+               "FHIR_LOG_LEVEL": "warning"}  # fmt: skip
+        command = [sys.executable, "-m", "fhir_server"]
+        subprocess.run([*command, "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
+        self.process = subprocess.Popen([*command, "serve", "--port", str(port), "--workers", str(workers)],
+                                        cwd=ROOT, env=env, stdout=subprocess.DEVNULL)  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.base}/metadata", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.close()
+        raise RuntimeError("the server did not start")
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        with self.admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+def seed(target: Target) -> None:
+    import http.client
+
+    connection = http.client.HTTPConnection(target.host, target.port, timeout=60)
+    for resource in seed_resources():
+        path = f"{target.path}/{resource['resourceType']}/{resource['id']}"
+        connection.request("PUT", path, json.dumps(resource).encode(), headers(target, "application/fhir+json"))
+        response = connection.getresponse()
+        body = response.read()
+        if response.status not in (200, 201):
+            raise RuntimeError(f"seeding {path}: {response.status} {body[:300]!r}")
+    connection.close()
+
+
+def run(target: Target, clients: int, seconds: float) -> tuple[list[ClientReport], float]:
+    barrier = mp.Barrier(clients + 1)
+    results: mp.Queue[ClientReport] = mp.Queue()
+    processes = [mp.Process(target=run_client, args=(target, 1000 + n, seconds, barrier, results))
+                 for n in range(clients)]  # fmt: skip
+    for process in processes:
+        process.start()
+    barrier.wait()
+    started = time.monotonic()
+    reports = [results.get(timeout=seconds + 120) for _ in processes]
+    elapsed = time.monotonic() - started
+    for process in processes:
+        process.join()
+    return reports, elapsed
+
+
+def _ms(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else values[0] * 1000
+
+
+def report(reports: list[ClientReport], elapsed: float) -> int:
+    """Prints the figures; returns the count of 5xx."""
+    kinds = sorted({k for r in reports for k in r.latencies})
+    every: list[float] = []
+    statuses: Counter[int] = Counter()
+    print(f"{'kind':<12} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  statuses")
+    for kind in kinds:
+        latencies = [x for r in reports for x in r.latencies.get(kind, [])]
+        by_status: Counter[int] = sum((r.statuses.get(kind, Counter()) for r in reports), Counter())
+        statuses += by_status
+        every += latencies
+        shown = ", ".join(f"{s}: {n}" for s, n in sorted(by_status.items()))
+        print(f"{kind:<12} {len(latencies) / elapsed:8.0f} {_ms(latencies, 50):8.2f} {_ms(latencies, 95):8.2f} "
+              f"{_ms(latencies, 99):8.2f}  {shown}")  # fmt: skip
+    print(f"{'all':<12} {len(every) / elapsed:8.0f} {_ms(every, 50):8.2f} {_ms(every, 95):8.2f} {_ms(every, 99):8.2f}"
+          f"  {len(every)} requests in {elapsed:.1f} s")  # fmt: skip
+    non_2xx = {s: n for s, n in sorted(statuses.items()) if not 200 <= s < 300}
+    server_errors = sum(n for s, n in non_2xx.items() if s >= 500)
+    failures = sum(r.failures for r in reports)
+    print(f"non-2xx by status: {non_2xx or 'none'} (409: bookings that lost the race for a slot)")
+    print(f"5xx: {server_errors}   connection failures: {failures}")
+    return server_errors + failures
+
+
+def _rss_line(label: str, pid: int | None) -> None:
+    if pid is None:
+        print(f"server RSS {label}: unknown (give --server-pid)")
+        return
+    sizes = rss_kib(pid)
+    detail = ", ".join(f"{p}: {kib / 1024:.0f}" for p, kib in sorted(sizes.items()))
+    print(f"server RSS {label}: {sum(sizes.values()) / 1024:.0f} MiB total ({detail} MiB)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("base_url", nargs="?")
+    parser.add_argument("--spawn", action="store_true", help="start a server on a scratch PostgreSQL database")
+    parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--token")
+    parser.add_argument("--server-pid", type=int)
+    args = parser.parse_args()
+    if not 1 <= args.clients <= 64:
+        parser.error("--clients must be between 1 and 64")
+    spawned = Spawned(args.admin_url, args.workers) if args.spawn else None
+    base_url = spawned.base if spawned else args.base_url
+    if not base_url:
+        parser.error("give BASE_URL or --spawn")
+    parts = urlsplit(base_url)
+    if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        parser.error("the soak only drives a server on the loopback interface")
+    target = Target(parts.hostname or "127.0.0.1", parts.port or 80, parts.path.rstrip("/"), args.token)
+    pid = spawned.process.pid if spawned else args.server_pid
+    try:
+        seed(target)
+        mode = f"spawned, {args.workers} workers, auth off" if spawned else base_url
+        print(f"soak: {args.clients} client processes, {args.seconds:.0f} s, server {mode}")
+        _rss_line("at start", pid)
+        reports, elapsed = run(target, args.clients, args.seconds)
+        errors = report(reports, elapsed)
+        _rss_line("at end", pid)
+        problems = check(target, reports)
+    finally:
+        if spawned:
+            spawned.close()
+    for problem in problems:
+        print(f"PROBLEM: {problem}")
+    print("consistency: OK" if not problems else f"consistency: {len(problems)} problems")
+    return 1 if problems or errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,204 @@
+"""The soak's traffic: seed data, the request mix, and one client process that records what it saw.
+
+Each client keeps one keep-alive HTTP/1.1 connection (http.client) and runs until the deadline.
+Every acknowledged write (2xx) is remembered so the consistency check can look for it afterwards.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import random
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+SLOTS = 24  # few slots, many bookers: bookings contend for the same slots all the time
+PATIENTS = 200
+CONDITIONAL_POOL = 400  # identifier values shared by every client's conditional creates
+COND_SYSTEM = "urn:fhir-server:soak:cond"
+FAMILIES = ["Pérez", "Guamán", "Núñez", "Quishpe", "Andrade", "Zambrano", "Torres", "Vera"]
+# Weights of the mix (per hundred requests).
+MIX = {"read": 40, "search": 22, "create": 10, "conditional": 8, "transaction": 8, "booking": 8, "cancel": 4}
+
+
+@dataclass
+class Target:
+    host: str
+    port: int
+    path: str
+    token: str | None
+
+
+@dataclass
+class ClientReport:
+    """What one client process saw."""
+
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    statuses: dict[str, Counter[int]] = field(default_factory=dict)
+    failures: int = 0  # connection-level failures (no HTTP status)
+    created: list[tuple[str, str]] = field(default_factory=list)  # (type, id) acknowledged
+    conditional: set[str] = field(default_factory=set)  # identifier values acknowledged
+    booked: dict[str, str] = field(default_factory=dict)  # appointment id -> slot id
+    cancelled: set[str] = field(default_factory=set)
+
+
+def headers(target: Target, content_type: str | None = None) -> dict[str, str]:
+    result = {"Accept": "application/fhir+json"}
+    if content_type:
+        result["Content-Type"] = content_type
+    if target.token:
+        result["Authorization"] = f"Bearer {target.token}"
+    return result
+
+
+def slot_start(n: int) -> str:
+    return f"2027-03-{1 + n // 8:02d}T{8 + n % 8:02d}:00:00-05:00"
+
+
+def seed_resources() -> list[dict[str, Any]]:
+    """Practitioner, schedule, free slots and patients the traffic works on (PUT, idempotent)."""
+    resources: list[dict[str, Any]] = [
+        {"resourceType": "Practitioner", "id": "soak-dr", "name": [{"family": "Andrade"}]},
+        {"resourceType": "Schedule", "id": "soak-s", "actor": [{"reference": "Practitioner/soak-dr"}]},
+    ]
+    for n in range(SLOTS):
+        start = slot_start(n)
+        resources.append({"resourceType": "Slot", "id": f"soak-slot-{n}", "schedule": {"reference": "Schedule/soak-s"},
+                          "status": "free", "start": start, "end": start.replace(":00:00-", ":30:00-")})  # fmt: skip
+    for n in range(PATIENTS):
+        resources.append({"resourceType": "Patient", "id": f"soak-p{n}", "gender": "female" if n % 2 else "male",
+                          "name": [{"family": FAMILIES[n % len(FAMILIES)], "given": [f"Paciente{n}"]}]})  # fmt: skip
+    return resources
+
+
+def _observation(patient: str, encounter: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "resourceType": "Observation", "status": "final", "subject": {"reference": patient},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]},
+        "valueQuantity": {"value": random.randint(50, 120), "unit": "/min", "system": "http://unitsofmeasure.org",
+                          "code": "/min"},
+    }  # fmt: skip
+    if encounter:
+        body["encounter"] = {"reference": encounter}
+    return body
+
+
+def _transaction(patient: str) -> dict[str, Any]:
+    encounter = f"urn:uuid:{uuid.uuid4()}"
+    entries = [{"fullUrl": encounter, "request": {"method": "POST", "url": "Encounter"},
+                "resource": {"resourceType": "Encounter", "status": "finished", "class": {"code": "AMB"},
+                             "subject": {"reference": patient}}}]  # fmt: skip
+    for _ in range(2):
+        entries.append({"fullUrl": f"urn:uuid:{uuid.uuid4()}", "request": {"method": "POST", "url": "Observation"},
+                        "resource": _observation(patient, encounter)})  # fmt: skip
+    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+
+
+def _created_from(location: str | None) -> tuple[str, str] | None:
+    # Location: <base>/<Type>/<id>/_history/<version>
+    if not location:
+        return None
+    parts = location.split("/_history/")[0].rstrip("/").split("/")
+    return (parts[-2], parts[-1]) if len(parts) >= 2 else None
+
+
+class Client:
+    """One simulated client: a connection and the record of its requests."""
+
+    def __init__(self, target: Target, seed: int) -> None:
+        self.target = target
+        self.rng = random.Random(seed)
+        self.report = ClientReport()
+        self.connection = http.client.HTTPConnection(target.host, target.port, timeout=30)
+
+    def call(self, kind: str, method: str, path: str, body: Any = None, extra: dict[str, str] | None = None) -> Any:
+        content_type = "application/json-patch+json" if method == "PATCH" else "application/fhir+json"
+        request_headers = headers(self.target, content_type if body is not None else None) | (extra or {})
+        payload = json.dumps(body).encode() if body is not None else None
+        started = time.perf_counter()
+        try:
+            self.connection.request(method, self.target.path + path, payload, request_headers)
+            response = self.connection.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException):
+            self.report.failures += 1
+            self.connection.close()
+            self.connection = http.client.HTTPConnection(self.target.host, self.target.port, timeout=30)
+            return None
+        self.report.latencies.setdefault(kind, []).append(time.perf_counter() - started)
+        self.report.statuses.setdefault(kind, Counter())[response.status] += 1
+        if not 200 <= response.status < 300:
+            return None
+        return (response, json.loads(data) if data else None)
+
+    def patient(self) -> str:
+        return f"Patient/soak-p{self.rng.randrange(PATIENTS)}"
+
+    def step(self) -> None:
+        kind = self.rng.choices(list(MIX), weights=list(MIX.values()))[0]
+        getattr(self, f"_{kind}")()
+
+    def _read(self) -> None:
+        self.call("read", "GET", f"/{self.patient()}")
+
+    def _search(self) -> None:
+        if self.rng.random() < 0.5:
+            self.call("search", "GET", f"/Patient?family={quote(self.rng.choice(FAMILIES))}&_count=10")
+        else:
+            self.call("search", "GET", f"/Observation?subject={self.patient()}&_count=10&_sort=-_lastUpdated")
+
+    def _create(self) -> None:
+        answer = self.call("create", "POST", "/Observation", _observation(self.patient()))
+        if answer:
+            self.report.created.append(("Observation", answer[1]["id"]))
+
+    def _conditional(self) -> None:
+        value = f"c{self.rng.randrange(CONDITIONAL_POOL)}"
+        body = {"resourceType": "Patient", "identifier": [{"system": COND_SYSTEM, "value": value}],
+                "name": [{"family": self.rng.choice(FAMILIES)}]}  # fmt: skip
+        extra = {"If-None-Exist": f"identifier={COND_SYSTEM}|{value}"}
+        if self.call("conditional", "POST", "/Patient", body, extra):
+            self.report.conditional.add(value)
+
+    def _transaction(self) -> None:
+        answer = self.call("transaction", "POST", "", _transaction(self.patient()))
+        if answer:
+            for entry in answer[1].get("entry", []):
+                created = _created_from(entry.get("response", {}).get("location"))
+                if created:
+                    self.report.created.append(created)
+
+    def _booking(self) -> None:
+        slot = f"soak-slot-{self.rng.randrange(SLOTS)}"
+        body = {"resourceType": "Appointment", "status": "booked", "slot": [{"reference": f"Slot/{slot}"}],
+                "participant": [{"actor": {"reference": self.patient()}, "status": "accepted"},
+                                {"actor": {"reference": "Practitioner/soak-dr"}, "status": "accepted"}]}  # fmt: skip
+        answer = self.call("booking", "POST", "/Appointment", body)
+        if answer:
+            self.report.booked[answer[1]["id"]] = slot
+
+    def _cancel(self) -> None:
+        live = [aid for aid in self.report.booked if aid not in self.report.cancelled]
+        if not live:
+            self._booking()
+            return
+        aid = self.rng.choice(live)
+        patch = [{"op": "replace", "path": "/status", "value": "cancelled"},
+                 {"op": "add", "path": "/cancelationReason", "value": {"text": "soak"}}]  # fmt: skip
+        if self.call("cancel", "PATCH", f"/Appointment/{aid}", patch):
+            self.report.cancelled.add(aid)
+
+
+def run_client(target: Target, seed: int, deadline_after: float, barrier: Any, results: Any) -> None:
+    """Process entry point: wait for the others, run the mix until the deadline, send the report."""
+    client = Client(target, seed)
+    barrier.wait()
+    deadline = time.monotonic() + deadline_after
+    while time.monotonic() < deadline:
+        client.step()
+    client.connection.close()
+    results.put(client.report)

@@ -1,0 +1,145 @@
+"""Prometheus metrics: requests, latency, connection pools and export jobs (docs/adr/0012).
+
+With several workers `fhir-server serve` points PROMETHEUS_MULTIPROC_DIR at a fresh folder, and
+every worker writes its counters there; a scrape, answered by any worker, adds them all up. Pool
+gauges are summed over live workers; the export job counts come from the database at scrape time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from fhir_server.storage.repository import SqlStorage
+
+# The _created series double the output and nothing here reads them.
+disable_created_metrics()  # type: ignore[no-untyped-call]
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+EXPORT_JOB_TABLE = "bulk_export_job"
+_POOL_REFRESH_SECONDS = 1.0
+log = logging.getLogger(__name__)
+
+REQUESTS = Counter(
+    "fhir_requests_total",
+    "HTTP requests by interaction, resource type and status",
+    ["interaction", "type", "status"],
+)
+LATENCY = Histogram(
+    "fhir_request_duration_seconds",
+    "Time to answer a request, by interaction",
+    ["interaction"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+IN_PROGRESS = Gauge(
+    "fhir_requests_in_progress",
+    "Requests being answered, by interaction",
+    ["interaction"],
+    multiprocess_mode="livesum",
+)
+POOL_CHECKED_OUT = Gauge(
+    "fhir_db_pool_checked_out",
+    "Database connections in use, by engine (write or read)",
+    ["engine"],
+    multiprocess_mode="livesum",
+)
+POOL_SIZE = Gauge(
+    "fhir_db_pool_size",
+    "Database connections the pool keeps open (before overflow), by engine",
+    ["engine"],
+    multiprocess_mode="livesum",
+)
+
+
+def observe(interaction: str, resource_type: str, status: int, seconds: float) -> None:
+    """Count one answered request."""
+    REQUESTS.labels(interaction, resource_type, str(status)).inc()
+    LATENCY.labels(interaction).observe(seconds)
+
+
+class PoolGauges:
+    """Copies the pools' use into gauges, at most once a second per worker (cheap, but per request)."""
+
+    def __init__(self, storage: SqlStorage) -> None:
+        self.engines = {"write": storage.engine, "read": storage.read_engine}
+        self._next = 0.0
+
+    def refresh(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now < self._next:
+            return
+        self._next = now + _POOL_REFRESH_SECONDS
+        for role, engine in self.engines.items():
+            pool = engine.pool
+            # QueuePool reports its use; SQLite's in-memory StaticPool has nothing to report.
+            checked_out = getattr(pool, "checkedout", None)
+            size = getattr(pool, "size", None)
+            if callable(checked_out) and callable(size):
+                POOL_CHECKED_OUT.labels(role).set(checked_out())
+                POOL_SIZE.labels(role).set(size())
+
+
+class ExportJobsCollector(Collector):
+    """Bulk export jobs by status, read at scrape time (absent until the jobs table exists)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[Metric]:
+        counts = export_job_counts(self.engine)
+        if counts is None:
+            return
+        family = GaugeMetricFamily("fhir_export_jobs", "Bulk export jobs by status", labels=["status"])
+        for status, count in sorted(counts.items()):
+            family.add_metric([status], count)
+        yield family
+
+
+def export_job_counts(engine: sa.Engine) -> dict[str, int] | None:
+    """Jobs per status, or None when the database has no jobs table."""
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table(EXPORT_JOB_TABLE):
+                return None
+            rows = connection.execute(
+                sa.text(f"SELECT status, count(*) FROM {EXPORT_JOB_TABLE} GROUP BY status")  # noqa: S608 - constant
+            )
+            return {str(status): int(count) for status, count in rows}
+    except sa.exc.DBAPIError as exc:
+        log.warning("export job counts unavailable: %s", type(exc.orig).__name__)
+        return None
+
+
+def render(pools: PoolGauges, storage: SqlStorage) -> bytes:
+    """The exposition text of every metric, over all workers."""
+    pools.refresh(force=True)
+    if MULTIPROCESS:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    else:
+        registry = REGISTRY
+    per_scrape = CollectorRegistry(auto_describe=False)
+    per_scrape.register(ExportJobsCollector(storage.read_engine))
+    return generate_latest(registry) + generate_latest(per_scrape)
+
+
+def worker_exiting() -> None:
+    """Drop this worker's live gauges from the shared folder (its counters stay, as Prometheus expects)."""
+    if MULTIPROCESS:
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]

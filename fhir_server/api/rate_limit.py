@@ -1,0 +1,119 @@
+"""Per-client token buckets, charged by the cost of each interaction (docs/adr/0012).
+
+Buckets live in the worker's memory; each worker enforces its share of the limit (the limit divided
+by the worker count), so no worker needs another's state to be correct. A bundle is charged its base
+cost up front and one unit per entry once its body has been read: a large transaction may take the
+bucket below zero, and the client then waits until the debt is repaid.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fhir_server.api.route_label import RouteLabel
+
+DEFAULT_WEIGHTS: dict[str, int] = {
+    "read": 1,
+    "vread": 1,
+    "capabilities": 1,
+    "auth": 1,
+    "other": 1,
+    "create": 2,
+    "update": 2,
+    "patch": 2,
+    "delete": 2,
+    "search": 3,
+    "history": 3,
+    "bundle": 2,
+    "transaction": 2,
+    "batch": 2,
+    "entry": 1,  # per bundle entry, on top of the bundle's own cost
+    "operation": 5,
+    "$everything": 10,
+    "$export": 20,
+    "$export-status": 1,  # polling a job
+    "$export-file": 1,
+    "ops": 0,
+}
+_MAX_BUCKETS = 10_000
+
+
+class RateLimiter:
+    """Token buckets per client key: ``capacity`` units, refilled at capacity per minute."""
+
+    def __init__(
+        self,
+        per_minute: int,
+        *,
+        workers: int = 1,
+        weights: Mapping[str, int] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.capacity = max(per_minute / max(workers, 1), 1.0)
+        self.rate = self.capacity / 60.0  # units per second
+        self.weights = {**DEFAULT_WEIGHTS, **(weights or {})}
+        self.clock = clock
+        # key -> [tokens, last refill]; only the event loop touches it, so no lock.
+        self._buckets: dict[str, list[float]] = {}
+
+    def cost(self, route: RouteLabel) -> int:
+        """Units one request of this kind costs before its body is known."""
+        if route.operation and route.operation in self.weights:
+            return self.weights[route.operation]
+        return self.weights.get(route.interaction, 1)
+
+    def take(self, key: str, cost: int) -> float:
+        """Spend ``cost`` units: 0 when allowed, else the seconds until the bucket holds enough."""
+        if cost <= 0:
+            return 0.0
+        bucket = self._refilled(key)
+        # A request dearer than a full bucket still passes when the bucket is full (then owes the rest).
+        needed = min(float(cost), self.capacity)
+        if bucket[0] < needed:
+            return (needed - bucket[0]) / self.rate
+        bucket[0] -= cost
+        return 0.0
+
+    def charge(self, key: str, cost: int) -> None:
+        """Spend units already consumed (a bundle's entries), going into debt if need be."""
+        if cost > 0:
+            self._refilled(key)[0] -= cost
+
+    def _refilled(self, key: str) -> list[float]:
+        now = self.clock()
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) >= _MAX_BUCKETS:
+                self._forget_full(now)
+            bucket = self._buckets[key] = [self.capacity, now]
+            return bucket
+        bucket[0] = min(self.capacity, bucket[0] + (now - bucket[1]) * self.rate)
+        bucket[1] = now
+        return bucket
+
+    def _forget_full(self, now: float) -> None:
+        # A bucket that has refilled completely is the same as no bucket.
+        full = [k for k, (tokens, at) in self._buckets.items() if tokens + (now - at) * self.rate >= self.capacity]
+        for key in full:
+            del self._buckets[key]
+        if len(self._buckets) >= _MAX_BUCKETS:
+            self._buckets.clear()
+
+
+def retry_after_seconds(wait: float) -> int:
+    """The Retry-After header value for a wait: whole seconds, at least one."""
+    return max(1, math.ceil(wait))
+
+
+def client_key(scope: Mapping[str, Any]) -> str:
+    """Whose bucket a request draws on: the token's user, else its client, else the caller's address."""
+    grant = scope.get("state", {}).get("grant")
+    if grant is not None:
+        if grant.account_id:
+            return f"user:{grant.account_id}"
+        return f"client:{grant.client_id}"
+    client = scope.get("client")
+    return f"ip:{client[0]}" if client else "ip:unknown"

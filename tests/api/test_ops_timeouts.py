@@ -1,0 +1,109 @@
+"""Request time limit: a request stuck behind a lock answers 503 with an OperationOutcome; on PostgreSQL
+its statement is cancelled by the database too."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from fhir_server.api.app import create_app
+from fhir_server.api.ops import statement_timeout_ms
+from fhir_server.settings import Settings
+from fhir_server.storage.engine import is_sqlite, make_engine
+from fhir_server.storage.params.common import ExtractContext
+from fhir_server.storage.repository import SqlStorage
+from tests.conftest import BASE_URL, make_settings
+
+FHIR = {"Content-Type": "application/fhir+json", "Accept-Language": "en"}
+BUNDLE = {"resourceType": "Bundle", "type": "transaction",
+          "entry": [{"resource": {"resourceType": "Patient", "gender": "other"}, "request": {"method": "POST", "url": "Patient"}}]}  # fmt: skip
+
+
+def test_statement_timeout_never_outlasts_the_request() -> None:
+    assert statement_timeout_ms(Settings(request_timeout_seconds=2, db_statement_timeout_ms=30_000)) == 2000
+    assert statement_timeout_ms(Settings(request_timeout_seconds=60, db_statement_timeout_ms=30_000)) == 30_000
+    assert statement_timeout_ms(Settings(request_timeout_seconds=0, db_statement_timeout_ms=0)) == 0
+
+
+@contextmanager
+def write_lock(engine: sa.Engine) -> Iterator[None]:
+    """Another connection holds the write lock on the resources until the block ends."""
+    if is_sqlite(engine):
+        connection = sqlite3.connect(str(engine.url.database), isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            connection.execute("ROLLBACK")
+            connection.close()
+        return
+    with engine.connect() as holder, holder.begin():
+        holder.execute(sa.text("LOCK TABLE resource IN ACCESS EXCLUSIVE MODE"))
+        yield
+
+
+def waiting_on_locks(engine: sa.Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(sa.text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )).scalar_one())  # fmt: skip
+
+
+def patients(engine: sa.Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(sa.text("SELECT count(*) FROM resource WHERE res_type = 'Patient'")).scalar_one())
+
+
+def test_a_request_over_the_limit_answers_503(storage: SqlStorage, database_url: str) -> None:
+    settings = make_settings(database_url, request_timeout_seconds=1, audit_enabled=False)
+    # The app's own engine, with the statement timeout the server derives from the request limit.
+    engine = make_engine(database_url, statement_timeout_ms=statement_timeout_ms(settings))
+    app_storage = SqlStorage(engine, context=ExtractContext(ZoneInfo("America/Guayaquil"), BASE_URL))
+    try:
+        with TestClient(create_app(settings, storage=app_storage), raise_server_exceptions=False) as client:
+            with write_lock(storage.engine):
+                response = client.post("/fhir", json=BUNDLE, headers=FHIR)
+                assert response.status_code == 503, response.text
+                assert response.headers["x-request-id"]
+                issue = response.json()["issue"][0]
+                # The request limit answers first ("timeout"), or the equal statement timeout ("transient").
+                assert issue["code"] in ("timeout", "transient")
+                if not is_sqlite(engine):
+                    # The database stopped the statement itself: nothing waits on the lock any more.
+                    deadline = time.monotonic() + 15
+                    while waiting_on_locks(storage.engine) and time.monotonic() < deadline:
+                        time.sleep(0.05)
+                    assert waiting_on_locks(storage.engine) == 0
+            if is_sqlite(engine):
+                # SQLite cannot cancel the statement: the abandoned write finishes once the lock is free.
+                deadline = time.monotonic() + 15
+                while patients(storage.engine) == 0 and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                assert patients(storage.engine) == 1
+            else:
+                assert patients(storage.engine) == 0
+            assert client.post("/fhir", json=BUNDLE, headers=FHIR).status_code == 200  # the server goes on
+    finally:
+        engine.dispose()
+
+
+def test_the_timeout_message_is_translated(storage: SqlStorage, database_url: str) -> None:
+    settings = make_settings(database_url, request_timeout_seconds=0.5, audit_enabled=False)
+    if not is_sqlite(storage.engine):
+        return  # on PostgreSQL the equal statement timeout may answer first; the sqlite run covers the text
+    with TestClient(create_app(settings, storage=storage), raise_server_exceptions=False) as client:
+        with write_lock(storage.engine):
+            spanish = client.post("/fhir", json=BUNDLE, headers={"Content-Type": "application/fhir+json"})
+        assert spanish.status_code == 503
+        issue = spanish.json()["issue"][0]
+        assert issue["code"] == "timeout"
+        assert issue["details"]["text"] == "La solicitud superó el tiempo máximo de 0.5 s y se canceló"
+        deadline = time.monotonic() + 15
+        while patients(storage.engine) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
