@@ -77,15 +77,16 @@ def _special(clause: Clause, target: FromClause, type_name: str | None) -> Colum
         )
         return target.c.res_id.in_(items)
     if clause.name == "_compartment":
-        compartment, owner = clause.values
+        # One compartment type, then one or more owners (a doctor's care patients are several).
+        compartment, *owners = clause.values
         params = COMPARTMENTS[str(compartment)].get(type_name or "", ())
         linked = select(idx_reference.c.resource_pk).where(
             idx_reference.c.param.in_(params),
             idx_reference.c.res_type == type_name,
             idx_reference.c.target_type == compartment,
-            idx_reference.c.target_id == owner,
+            idx_reference.c.target_id.in_(owners),
         )
-        itself = and_(target.c.res_type == compartment, target.c.res_id == owner)
+        itself = and_(target.c.res_type == compartment, target.c.res_id.in_(owners))
         return or_(target.c.pk.in_(linked), itself) if params else itself
     return None
 

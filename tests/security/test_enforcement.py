@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.security.conftest import seed
 from tests.security.world import build, condition, observation
 
 
@@ -130,6 +132,23 @@ def test_a_doctor_sees_clinical_data_within_a_care_relationship_or_by_break_glas
     assert secured.get("/fhir/Condition/cond-ana", headers=other).status_code == 404
     write = secured.post("/fhir/Condition", content=json.dumps(condition("nueva", "beto")), headers=other)
     assert write.status_code == 403
+
+
+def test_a_doctor_caring_for_several_patients_searches_all_of_them_and_nobody_else(secured, world, mint, storage):
+    recent = (datetime.now(UTC) - timedelta(days=10)).isoformat()
+    seed(
+        storage,
+        {"resourceType": "Patient", "id": "carla", "name": [{"family": "Quishpe", "given": ["Carla"]}]},
+        condition("cond-carla", "carla"),
+        {"resourceType": "Encounter", "id": "enc-carla", "status": "finished",
+         "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+         "subject": {"reference": "Patient/carla"}, "period": {"start": recent},
+         "participant": [{"individual": {"reference": "Practitioner/dra"}}]},
+    )  # fmt: skip
+    doctor = mint("doctor", "Practitioner/dra", "user/*.cruds")
+    found = secured.get("/fhir/Condition", headers=doctor)
+    assert found.status_code == 200, found.text
+    assert ids(found) == {"cond-ana", "cond-carla"}
 
 
 def test_nobody_deletes_clinical_data(secured, world, mint):
