@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from fhir_server.cli_auth import AUTH_COMMANDS, add_auth_commands, run_auth_command
 from fhir_server.cli_import import IMPORT_COMMANDS, add_import_commands, run_import_command
+from fhir_server.cli_legacy import LEGACY_COMMANDS, add_legacy_commands, run_legacy_command
 from fhir_server.logs import configure_logging
 from fhir_server.settings import Settings
 
@@ -179,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--medicamentos", type=Path, help="medicines catalog CSV (legacy medicamentos columns)")
     add_auth_commands(commands)
     add_import_commands(commands)
+    add_legacy_commands(commands)
     return parser
 
 
@@ -199,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_auth_command(settings, args)
     if args.command in IMPORT_COMMANDS:
         return run_import_command(settings, args)
+    if args.command in LEGACY_COMMANDS:
+        return run_legacy_command(settings, args)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -47,6 +47,16 @@ class Finding:
     outcome: Outcome  # kept: imported as it was (flagged); skipped: nothing of the row written
 
 
+@dataclass(frozen=True, slots=True)
+class LegacyAccount:
+    """A legacy login that becomes a user account: inactive, no legacy password, linked to its FHIR user."""
+
+    username: str
+    role: str  # one of fhir_server.auth.policy.ROLES
+    fhir_user: str  # Practitioner/<id> or Patient/<id>
+    email: str | None = None
+
+
 @dataclass(slots=True)
 class Mapped:
     """One legacy row and the FHIR resources it becomes (each with resourceType and a legacy_id id)."""
@@ -55,6 +65,7 @@ class Mapped:
     row: str
     resources: list[dict[str, Any]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    accounts: list[LegacyAccount] = field(default_factory=list)
 
     @property
     def skipped(self) -> bool:
