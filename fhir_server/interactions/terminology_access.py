@@ -11,6 +11,7 @@ committed content comes back.
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,8 @@ class _State:
 
 
 _STATES: dict[str, _State] = {}
+# The snapshot each open write transaction took, with its count of terminology writes at the time.
+_TAKEN: weakref.WeakKeyDictionary[Writer, tuple[int, Terminology]] = weakref.WeakKeyDictionary()
 _STATES_LOCK = threading.Lock()
 
 
@@ -95,7 +98,22 @@ def _reload(source: SqlStorage | Writer, state: _State, fingerprint: dict[Key, S
 
 
 def terminology(source: SqlStorage | Writer) -> Terminology:
-    """The terminology of the database behind ``source``, reloaded where the stored resources changed."""
+    """The terminology of the database behind ``source``, reloaded where the stored resources changed.
+
+    A write transaction checks once (every resource of a bundle or an import chunk asks), and again
+    only after it writes a CodeSystem or ValueSet itself.
+    """
+    if isinstance(source, Writer):
+        taken = _TAKEN.get(source)
+        if taken is not None and taken[0] == source.terminology_writes:
+            return taken[1]
+        snapshot = _current(source)
+        _TAKEN[source] = (source.terminology_writes, snapshot)
+        return snapshot
+    return _current(source)
+
+
+def _current(source: SqlStorage | Writer) -> Terminology:
     fingerprint = {(t, i): (v, updated) for t, i, v, updated in source.versions(TYPES)}
     state = _state(source)
     if fingerprint == state.fingerprint:

@@ -9,7 +9,7 @@ every value comes out with its FHIR type. Anything else falls back to fhirpathpy
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -156,26 +156,6 @@ def _child_plan(type_name: str, name: str) -> tuple[tuple[str, Kind, str], ...]:
     return tuple(plan)
 
 
-def _children(node: Node, name: str) -> Iterator[Node]:
-    value = node[0]
-    if not isinstance(value, dict):
-        return
-    for key, kind, child_type in _child_plan(node[1], name):
-        item = value.get(key)
-        if item is None:
-            continue
-        for entry in item if isinstance(item, list) else (item,):
-            if entry is None:
-                continue
-            if kind is Kind.RESOURCE:
-                yield (
-                    entry,
-                    str(entry.get("resourceType", "Resource")) if isinstance(entry, dict) else "Resource",
-                )
-            else:
-                yield entry, child_type
-
-
 def _is_type(type_name: str, wanted: str) -> bool:
     if wanted == "Quantity":
         return type_name in QUANTITY_TYPES
@@ -194,22 +174,58 @@ def _resolves_to(node: Node, wanted: str) -> bool:
     return value.get("type") == wanted
 
 
-def _apply(step: Step, nodes: list[Node]) -> list[Node]:
+def _field(name: str) -> Callable[[list[Node]], list[Node]]:
+    # The hot step of every walk: _children unrolled into one list, without a generator per node.
+    def apply(nodes: list[Node]) -> list[Node]:
+        found: list[Node] = []
+        for value, type_name in nodes:
+            if not isinstance(value, dict):
+                continue
+            for key, kind, child_type in _child_plan(type_name, name):
+                item = value.get(key)
+                if item is None:
+                    continue
+                if kind is Kind.RESOURCE:
+                    found += _resource_children(item)
+                elif isinstance(item, list):
+                    found += [(entry, child_type) for entry in item if entry is not None]
+                else:
+                    found.append((item, child_type))
+        return found
+
+    return apply
+
+
+def _resource_children(item: Any) -> list[Node]:
+    return [
+        (entry, str(entry.get("resourceType", "Resource")) if isinstance(entry, dict) else "Resource")
+        for entry in (item if isinstance(item, list) else (item,))
+        if entry is not None
+    ]
+
+
+_StepFunction = Callable[[list[Node]], list[Node]]
+
+
+def _step_function(step: Step) -> _StepFunction:
     kind = step[0]
     if kind == "field":
-        return [child for node in nodes for child in _children(node, step[1])]
+        return _field(step[1])
     if kind in ("as", "is"):
-        return [node for node in nodes if _is_type(node[1], step[1])]
+        wanted = step[1]
+        return lambda nodes: [node for node in nodes if _is_type(node[1], wanted)]
     if kind == "resolves":
-        return [node for node in nodes if _resolves_to(node, step[1])]
+        target = step[1]
+        return lambda nodes: [node for node in nodes if _resolves_to(node, target)]
     if kind == "equals":
-        return [n for n in nodes if isinstance(n[0], dict) and n[0].get(step[1]) == step[2]]
+        field, literal = step[1], step[2]
+        return lambda nodes: [n for n in nodes if isinstance(n[0], dict) and n[0].get(field) == literal]
     if kind == "index":
         position = int(step[1])
-        return nodes[position : position + 1]
+        return lambda nodes: nodes[position : position + 1]
     if kind == "extension":
-        found = [child for node in nodes for child in _children(node, "extension")]
-        return [n for n in found if isinstance(n[0], dict) and n[0].get("url") == step[1]]
+        url, extensions = step[1], _field("extension")
+        return lambda nodes: [n for n in extensions(nodes) if isinstance(n[0], dict) and n[0].get("url") == url]
     raise Unsupported(kind)
 
 
@@ -225,34 +241,62 @@ def _first_keys(path: Path) -> tuple[str, ...] | None:
     return (name,) if name in table else tuple(choice_groups(path.root).get(name, [name]))
 
 
-Memo = dict[tuple[Step, ...], list[Node]]
+Memo = dict[str, list[Node]]
 Extractor = Callable[..., list[Node]]
 
 
 def _compiled(paths: list[Path]) -> Extractor:
     # Each path with the prefixes of its steps: parameters of one type share prefixes
     # (Observation.value, Observation.component...), so one resource's walk is memoised by prefix.
-    prepared = [(path, _first_keys(path), [path.steps[: i + 1] for i in range(len(path.steps))]) for path in paths]
+    # A prefix is keyed by its text (a str caches its hash; a tuple of steps would be rehashed).
+    prepared = [
+        (
+            path.root,
+            _first_keys(path),
+            tuple((_step_function(step), repr(path.steps[: i + 1])) for i, step in enumerate(path.steps)),
+        )
+        for path in paths
+    ]
+
+    def walk(
+        start: Node, root: str | None, steps: tuple[tuple[_StepFunction, str], ...], memo: Memo | None
+    ) -> list[Node]:
+        # Relative paths start from different nodes: they are not memoised.
+        if root is None or memo is None:
+            nodes = [start]
+            for step_function, _ in steps:
+                nodes = step_function(nodes)
+                if not nodes:
+                    break
+            return nodes
+        if steps:
+            whole = memo.get(steps[-1][1])  # the same path in another parameter: one look-up
+            if whole is not None:
+                return whole
+        nodes = [start]
+        for step_function, prefix in steps:
+            cached = memo.get(prefix)
+            if cached is None:
+                cached = memo[prefix] = step_function(nodes)
+            nodes = cached
+            if not nodes:
+                break
+        return nodes
 
     def run(start: Node, memo: Memo | None = None) -> list[Node]:
         result: list[Node] = []
-        value = start[0]
-        for path, keys, prefixes in prepared:
-            if keys is not None and isinstance(value, dict) and not any(k in value for k in keys):
+        value, start_type = start
+        is_dict = isinstance(value, dict)
+        for root, keys, steps in prepared:
+            if keys is not None and is_dict:
+                for key in keys:
+                    if key in value:
+                        break
+                else:
+                    continue
+            if root is not None and root != start_type and not _is_type(start_type, root):
                 continue
-            if path.root is not None and path.root != start[1] and not _is_type(start[1], path.root):
-                continue
-            nodes = [start]
-            for step, prefix in zip(path.steps, prefixes, strict=True):
-                cached = memo.get(prefix) if memo is not None and path.root is not None else None
-                if cached is None:
-                    cached = _apply(step, nodes)
-                    if memo is not None and path.root is not None:
-                        memo[prefix] = cached
-                nodes = cached
-                if not nodes:
-                    break
-            result += nodes
+            result += walk(start, root, steps, memo)
         return result
 
     return run
@@ -295,6 +339,10 @@ def _fallback(expression: str) -> Extractor:
     return run
 
 
+def _nothing(_start: Node, _memo: Memo | None = None) -> list[Node]:
+    return []
+
+
 @cache
 def compile_expression(expression: str, relative: bool = False) -> Extractor:
     """An extractor for the expression (relative: evaluated from a node, as composite components)."""
@@ -306,7 +354,7 @@ def compile_expression(expression: str, relative: bool = False) -> Extractor:
         return _compiled(paths)
     except Unsupported:
         if relative:
-            return lambda _node: []  # composite components outside the subset index nothing
+            return _nothing  # composite components outside the subset index nothing
         return _fallback(expression)
 
 
@@ -318,3 +366,25 @@ def is_compiled(expression: str) -> bool:
         return parser.peek() is None
     except Unsupported:
         return False
+
+
+@cache
+def root_keys(expression: str) -> frozenset[str] | None:
+    """The top-level JSON keys some branch of the expression reads first; None when not bounded.
+
+    A resource holding none of them gives the expression no values, so it need not be walked.
+    """
+    try:
+        parser = _Parser(expression, False)
+        paths = parser.union()
+        if parser.peek() is not None:
+            return None
+    except Unsupported:
+        return None
+    keys: set[str] = set()
+    for path in paths:
+        first = _first_keys(path)
+        if first is None:
+            return None
+        keys.update(first)
+    return frozenset(keys)

@@ -4,10 +4,28 @@ from __future__ import annotations
 
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+# Texts up to this length have their folded form cached: names, displays and units repeat a lot.
+_CACHED_FOLD_LENGTH = 200
 
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form: 'José Núñez' -> 'jose nunez'."""
+    if text.isascii():
+        # NFKD leaves ASCII alone, it has no combining marks, and casefold() is lower() on it.
+        return text.lower().strip()
+    if len(text) <= _CACHED_FOLD_LENGTH:
+        return _fold_cached(text)
+    return _fold(text)
+
+
+@lru_cache(maxsize=8192)
+def _fold_cached(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
 

@@ -2,19 +2,22 @@
 
 Runs in the writing transaction (architecture decision 5). Expressions are compiled once per
 type; parameters answered from the resource table itself (_id, _lastUpdated) and full-text
-specials are skipped.
+specials are skipped. Extraction is on the path of every write, so the per-type plan also holds
+each parameter's extractor and the top-level keys it reads: a parameter whose keys are all absent
+from the resource cannot index anything and is not walked at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, partial
 from typing import Any
 
-from fhir_server.search.expressions import Extractor, Memo, Node, compile_expression
+from fhir_server.search.expressions import Extractor, Memo, Node, compile_expression, root_keys
 from fhir_server.search.registry import Registry, SearchParam, r4_registry
 from fhir_server.storage.params import composite, date, number, quantity, reference, string, token, uri
-from fhir_server.storage.params.common import ExtractContext, Row
+from fhir_server.storage.params.common import ExtractContext, Row, Shared
 
 # Answered from the resource table, or not indexed.
 NOT_INDEXED = frozenset({"_id", "_lastUpdated", "_text", "_content", "_query", "_filter"})
@@ -29,16 +32,71 @@ EXTRACTORS: dict[str, Extract] = {
     "uri": uri.extract,
 }
 IndexRows = dict[str, list[Row]]
+_SHARING = frozenset({"token", "quantity"})
+# Distinct sets of top-level keys remembered per type (resources of one type repeat a few shapes).
+_SHAPES_PER_TYPE = 512
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    code: str
+    type: str
+    walker: Extractor
+    keys: frozenset[str] | None  # None: may find values whatever keys the resource has
+    composite: composite.Plan | None  # set for composite parameters
+    extract: Extract
+    shares: bool  # the extractor reuses rows of elements other parameters read too
+
+
+def _extract_for(param: SearchParam) -> Extract:
+    if param.type == "string" and param.expression and param.expression.endswith(".name.family"):
+        return partial(string.extract, surnames=True)
+    return EXTRACTORS.get(param.type, _nothing)
+
+
+def _nothing(_nodes: list[Node], _context: ExtractContext) -> list[Row]:
+    return []
+
+
+class _Plan:
+    """The steps of one type, and for each resource shape seen the steps that can find values."""
+
+    def __init__(self, steps: tuple[_Step, ...]) -> None:
+        self.steps = steps
+        self.by_shape: dict[frozenset[str], tuple[_Step, ...]] = {}
+
+    def for_resource(self, resource: dict[str, Any]) -> tuple[_Step, ...]:
+        shape = frozenset(resource)
+        found = self.by_shape.get(shape)
+        if found is None:
+            found = tuple(s for s in self.steps if s.keys is None or not s.keys.isdisjoint(shape))
+            if len(self.by_shape) < _SHAPES_PER_TYPE:
+                self.by_shape[shape] = found
+        return found
 
 
 @cache
-def _plan(registry: Registry, type_name: str) -> tuple[tuple[SearchParam, Extractor], ...]:
-    plan = []
+def _plan(registry: Registry, type_name: str) -> _Plan:
+    steps = []
     for param in registry.for_type(type_name).values():
         if param.code in NOT_INDEXED or param.expression is None or param.type == "special":
             continue
-        plan.append((param, compile_expression(param.expression)))
-    return tuple(plan)
+        walker = compile_expression(param.expression)
+        composite_plan = composite.component_plan(param, registry) if param.type == "composite" else None
+        if param.type == "composite" and composite_plan is None:
+            continue  # no token first component: it indexes nothing
+        steps.append(
+            _Step(
+                param.code,
+                param.type,
+                walker,
+                root_keys(param.expression),
+                composite_plan,
+                _extract_for(param),
+                param.type in _SHARING,
+            )
+        )
+    return _Plan(tuple(steps))
 
 
 def index_rows(resource: dict[str, Any], context: ExtractContext, registry: Registry | None = None) -> IndexRows:
@@ -48,17 +106,24 @@ def index_rows(resource: dict[str, Any], context: ExtractContext, registry: Regi
     start: Node = (resource, type_name)
     rows: IndexRows = {}
     memo: Memo = {}
-    for param, extractor in _plan(registry, type_name):
-        nodes = extractor(start, memo)
+    shared: Shared = {}
+    for step in _plan(registry, type_name).for_resource(resource):
+        nodes = step.walker(start, memo)
         if not nodes:
             continue
-        if param.type == "composite":
-            found = composite.extract(param, nodes, registry, context)
-        elif param.type == "string" and param.expression and param.expression.endswith(".name.family"):
-            found = string.extract(nodes, context, surnames=True)
+        if step.composite is not None:
+            found = composite.extract_planned(step.composite, nodes, context, shared)
+        elif step.shares:
+            found = step.extract(nodes, context, shared)  # type: ignore[call-arg]
         else:
-            found = EXTRACTORS[param.type](nodes, context)
+            found = step.extract(nodes, context)
         if found:
-            bucket = rows.setdefault(param.type, [])
-            bucket.extend({"param": param.code, **row} for row in found)
+            bucket = rows.get(step.type)
+            if bucket is None:
+                bucket = rows[step.type] = []
+            code = step.code
+            # Every extractor returns rows of its own: the code is added in place.
+            for row in found:
+                row["param"] = code
+            bucket += found
     return rows

@@ -40,6 +40,9 @@ def row_to_stored(row: Any) -> Stored:
     return Stored(row.pk, row.res_type, row.res_id, row.version, row.last_updated, row.deleted, row.content)
 
 
+TERMINOLOGY_TYPES = frozenset({"CodeSystem", "ValueSet"})
+
+
 class Writer:
     """One write transaction. Every method runs on the same connection and commits together."""
 
@@ -52,6 +55,9 @@ class Writer:
         # Records that ride along with the transaction (Provenance, AuditEvent): stored raw in one
         # INSERT just before commit; a background drain indexes them (``drain_deferred``).
         self.deferred: list[tuple[dict[str, Any], str]] = []
+        # CodeSystems and ValueSets written so far: the terminology snapshot of this transaction is
+        # taken once and taken again only after one of them changes.
+        self.terminology_writes = 0
 
     def current(self, type_name: str, res_id: str) -> Stored | None:
         """The current row, locked until commit (FOR UPDATE on PostgreSQL; SQLite is serialised)."""
@@ -120,7 +126,12 @@ class Writer:
             claims.sync(self.connection, pk, stamped, self.context.zone)
         saved = Stored(pk, type_name, res_id, version, instant, False, content, method)
         self._append_version(saved)
+        self._note_terminology(type_name)
         return saved
+
+    def _note_terminology(self, type_name: str) -> None:
+        if type_name in TERMINOLOGY_TYPES:
+            self.terminology_writes += 1
 
     def defer(self, resource_json: dict[str, Any], res_id: str) -> None:
         """Commit this resource with the transaction; it becomes searchable when the drain indexes it."""
@@ -179,6 +190,7 @@ class Writer:
         for stored, (stamped, _) in zip(saved, prepared, strict=True):
             if stored.type == "Appointment":
                 claims.sync(self.connection, stored.pk, stamped, self.context.zone)
+            self._note_terminology(stored.type)
         return saved
 
     def delete(self, previous: Stored) -> Stored:
@@ -192,6 +204,7 @@ class Writer:
             claims.sync(self.connection, previous.pk, None, self.context.zone)
         tombstone = Stored(previous.pk, previous.type, previous.id, version, instant, True, None, "DELETE")
         self._append_version(tombstone)
+        self._note_terminology(previous.type)
         return tombstone
 
     @staticmethod

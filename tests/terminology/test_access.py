@@ -50,6 +50,9 @@ def test_writer_sees_its_own_transaction(storage):
         pass
 
     def work(writer):
+        before = terminology(writer)
+        assert before.code_system(COLORS) is None
+        assert terminology(writer) is before  # taken once per transaction while it writes no terminology
         put_in(writer, CTX, colors(), "colores", None)
         assert terminology(writer).code_system(COLORS) is not None
         raise Rollback

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
 from decimal import Decimal
@@ -10,6 +11,21 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, not_, or_
 
 Row = dict[str, Any]
+# Rows already computed while indexing one resource, keyed by the id of the element they came from
+# (and what was computed): parameters of a type often read the same elements (code, value[x]).
+# Each entry holds its element too, so the id cannot be reused by another object meanwhile.
+Shared = dict[tuple[Any, ...], tuple[object, list[Row]]]
+
+
+def shared_rows(
+    shared: Shared, value: object, type_name: str, kind: object, compute: Callable[[], list[Row]]
+) -> list[Row]:
+    """``compute()`` once per element and kind; the rows are shared, so callers must not change them."""
+    key = (id(value), type_name, kind)
+    found = shared.get(key)
+    if found is None:
+        found = shared[key] = (value, compute())
+    return found[1]
 
 
 @dataclass(frozen=True, slots=True)

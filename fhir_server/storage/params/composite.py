@@ -7,7 +7,6 @@ so ``component-code-value-quantity=8480-6$gt140`` means a systolic component abo
 from __future__ import annotations
 
 from functools import cache
-from itertools import product
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_
@@ -17,16 +16,16 @@ from fhir_server.search.registry import Registry, SearchParam
 from fhir_server.search.values import prefix_upper_bound
 from fhir_server.search.values_parse import DateValue, QuantityValue, StringValue, TokenValue
 from fhir_server.storage.params import date, quantity, string, token
-from fhir_server.storage.params.common import ExtractContext, Row, point_predicate
+from fhir_server.storage.params.common import ExtractContext, Row, Shared, point_predicate, shared_rows
 
 
-def _component_rows(kind: str, nodes: list[Node], context: ExtractContext) -> list[Row]:
+def _component_rows(kind: str, nodes: list[Node], context: ExtractContext, shared: Shared | None) -> list[Row]:
     if kind == "token":
-        return [{"system2": r["system"], "code2": r["code"]} for r in token.extract(nodes, context)]
+        return [{"system2": r["system"], "code2": r["code"]} for r in token.extract(nodes, context, shared)]
     if kind == "quantity":
         return [
             {"low2": r["value"], "high2": r["value"], "system2": r["system"], "code2": r["code"]}
-            for r in quantity.extract(nodes, context)
+            for r in quantity.extract(nodes, context, shared)
         ]
     if kind == "date":
         return [{"date_low2": r["low"], "date_high2": r["high"]} for r in date.extract(nodes, context)]
@@ -35,8 +34,13 @@ def _component_rows(kind: str, nodes: list[Node], context: ExtractContext) -> li
     return []
 
 
+# (kind of the second component, first component's expression, second component's expression)
+Plan = tuple[str, Extractor, Extractor]
+
+
 @cache
-def _plan(param: SearchParam, registry: Registry) -> tuple[str, Extractor, Extractor] | None:
+def component_plan(param: SearchParam, registry: Registry) -> Plan | None:
+    """How to extract the parameter; None when it has no token first component (nothing is indexed)."""
     if len(param.components) != 2:
         return None
     kinds = []
@@ -49,22 +53,45 @@ def _plan(param: SearchParam, registry: Registry) -> tuple[str, Extractor, Extra
     return kinds[1], first, second
 
 
-def extract(param: SearchParam, roots: list[Node], registry: Registry, context: ExtractContext) -> list[Row]:
+def _component(
+    shared: Shared | None, root: Node, kind: str, expression: Extractor, context: ExtractContext
+) -> list[Row]:
+    # The rows of a component are only read (pairs are new dicts), so shared ones need no copy.
+    if shared is None or not isinstance(root[0], dict):
+        return _rows_of(kind, expression(root), context, shared)
+    # One walk memo per root: the components of several composites start with the same step (value).
+    return shared_rows(
+        shared, root[0], root[1], (kind, expression), lambda: _rows_of(kind, expression(root), context, shared)
+    )
+
+
+def _rows_of(kind: str, nodes: list[Node], context: ExtractContext, shared: Shared | None) -> list[Row]:
+    if kind == "first":
+        return token.extract(nodes, context, shared)
+    return _component_rows(kind, nodes, context, shared) if nodes else []
+
+
+def extract(
+    param: SearchParam, roots: list[Node], registry: Registry, context: ExtractContext, shared: Shared | None = None
+) -> list[Row]:
     """One row per (first, second) component pair found under the same root."""
-    plan = _plan(param, registry)
-    if plan is None:
-        return []
+    plan = component_plan(param, registry)
+    return [] if plan is None else extract_planned(plan, roots, context, shared)
+
+
+def extract_planned(plan: Plan, roots: list[Node], context: ExtractContext, shared: Shared | None = None) -> list[Row]:
+    """``extract`` with the parameter's plan already looked up."""
     second_kind, first_expression, second_expression = plan
     rows = []
     for root in roots:
         # The second component is absent more often (value[x] has one type): look at it first.
-        seconds_nodes = second_expression(root)
-        if not seconds_nodes:
+        seconds = _component(shared, root, second_kind, second_expression, context)
+        if not seconds:
             continue
-        firsts = token.extract(first_expression(root), context)
-        seconds = _component_rows(second_kind, seconds_nodes, context)
-        for first, second in product(firsts, seconds):
-            rows.append({"system1": first["system"], "code1": first["code"], **second})
+        for first in _component(shared, root, "first", first_expression, context):
+            system1, code1 = first["system"], first["code"]
+            for second in seconds:
+                rows.append({"system1": system1, "code1": code1, **second})
     return rows
 
 

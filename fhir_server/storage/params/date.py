@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table
@@ -22,8 +24,26 @@ _DATE_TYPES = frozenset({"date", "dateTime", "instant"})
 def _range(text: Any, context: ExtractContext) -> tuple[int, int] | None:
     if not isinstance(text, str):
         return None
+    if len(text) <= _CACHED_DATE_LENGTH:
+        try:
+            return _cached_range(text, context.zone)
+        except TypeError:  # a zone that cannot be hashed
+            pass
+    return _parsed_range(text, context.zone)
+
+
+# Every FHIR date fits; the Observations of one visit share their time, so parsing repeats a lot.
+_CACHED_DATE_LENGTH = 40
+
+
+@lru_cache(maxsize=4096)
+def _cached_range(text: str, zone: tzinfo) -> tuple[int, int] | None:
+    return _parsed_range(text, zone)
+
+
+def _parsed_range(text: str, zone: tzinfo) -> tuple[int, int] | None:
     try:
-        return date_range(text, context.zone)
+        return date_range(text, zone)
     except BadDate:
         return None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, or_
@@ -11,7 +12,7 @@ from fhir_server.search.expressions import QUANTITY_TYPES, Node
 from fhir_server.search.ucum import UCUM_SYSTEM, canonical
 from fhir_server.search.values import to_decimal
 from fhir_server.search.values_parse import QuantityValue
-from fhir_server.storage.params.common import ExtractContext, Row, point_predicate
+from fhir_server.storage.params.common import ExtractContext, Row, Shared, point_predicate, shared_rows
 
 
 def _row(value: Decimal, system: Any, code: Any, unit: Any) -> Row:
@@ -35,19 +36,28 @@ def _row(value: Decimal, system: Any, code: Any, unit: Any) -> Row:
     return row
 
 
-def extract(nodes: list[Node], _context: ExtractContext) -> list[Row]:
+def _node_rows(value: dict[str, Any], type_name: str) -> list[Row]:
+    number = to_decimal(value.get("value"))
+    if number is None:
+        return []
+    if type_name in QUANTITY_TYPES:
+        return [_row(number, value.get("system"), value.get("code"), value.get("unit"))]
+    if type_name == "Money":
+        return [_row(number, "urn:iso:std:iso:4217", value.get("currency"), None)]
+    return []
+
+
+def extract(nodes: list[Node], _context: ExtractContext, shared: Shared | None = None) -> list[Row]:
     """One row per Quantity (and Money, with its currency as the code)."""
     rows = []
     for value, type_name in nodes:
         if not isinstance(value, dict):
             continue
-        number = to_decimal(value.get("value"))
-        if number is None:
-            continue
-        if type_name in QUANTITY_TYPES:
-            rows.append(_row(number, value.get("system"), value.get("code"), value.get("unit")))
-        elif type_name == "Money":
-            rows.append(_row(number, "urn:iso:std:iso:4217", value.get("currency"), None))
+        if shared is None:
+            rows += _node_rows(value, type_name)
+        else:
+            found = shared_rows(shared, value, type_name, "quantity", partial(_node_rows, value, type_name))
+            rows += [dict(row) for row in found]
     return rows
 
 

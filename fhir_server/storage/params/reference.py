@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, or_
@@ -26,8 +27,23 @@ def _empty() -> Row:
 
 
 def _from_text(text: str, context: ExtractContext) -> Row | None:
+    found = _parsed(text, context.base_url) if len(text) <= _CACHED_LENGTH else _parse(text, context.base_url)
+    return None if found is None else {**found}
+
+
+# References repeat (the patient, the encounter, the practitioner): their parse is cached.
+_CACHED_LENGTH = 256
+
+
+@lru_cache(maxsize=8192)
+def _parsed(text: str, base_url: str) -> Row | None:
+    return _parse(text, base_url)
+
+
+def _parse(text: str, base_url: str) -> Row | None:
+    # The result may be cached: callers copy it.
     row = _empty()
-    local = text[len(context.base_url) + 1 :] if text.startswith(context.base_url + "/") else text
+    local = text[len(base_url) + 1 :] if text.startswith(base_url + "/") else text
     ref = parse_reference(local)
     if ref is None or ref.kind in (RefKind.CONTAINED, RefKind.BUNDLE_LOCAL, RefKind.CONDITIONAL):
         return None

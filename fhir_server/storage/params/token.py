@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, or_
@@ -9,7 +10,7 @@ from sqlalchemy import ColumnElement, Table, and_, or_
 from fhir_server.search.expressions import Node
 from fhir_server.search.values import fold, prefix_upper_bound
 from fhir_server.search.values_parse import StringValue, TokenValue
-from fhir_server.storage.params.common import ExtractContext, Row
+from fhir_server.storage.params.common import ExtractContext, Row, Shared, shared_rows
 
 MAX_INDEXED = 255
 # Code systems whose hierarchy is spelled in the code (ICD-10 and its Spanish CIE-10 editions):
@@ -68,16 +69,22 @@ def _rows(node: Node) -> list[Row]:
     return []
 
 
-def extract(nodes: list[Node], _context: ExtractContext) -> list[Row]:
+def extract(nodes: list[Node], _context: ExtractContext, shared: Shared | None = None) -> list[Row]:
     """One row per coding, identifier, contact point or code, without duplicates."""
     rows: list[Row] = []
     seen: set[tuple[Any, ...]] = set()
     for node in nodes:
-        for row in _rows(node):
+        value = node[0]
+        if shared is not None and isinstance(value, dict):
+            found = shared_rows(shared, value, node[1], "token", partial(_rows, node))
+            copied = True
+        else:
+            found, copied = _rows(node), False
+        for row in found:
             key = tuple(row.values())
             if key not in seen and (row["code"] is not None or row["text"] is not None):
                 seen.add(key)
-                rows.append(row)
+                rows.append(dict(row) if copied else row)
     return rows
 
 
