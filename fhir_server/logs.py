@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import logging.config
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +36,18 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(line, default=str).decode()
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of the record, not at configuration time.
+
+    Processes that configure logging and later swap stderr (test runners, daemons) would otherwise
+    write into a closed stream.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def log_config(log_format: str, level: str) -> dict[str, Any]:
     """A logging.config dictionary: the root logger and uvicorn's own loggers on one handler."""
     formatter: dict[str, Any] = {"()": f"{__name__}.JsonFormatter"} if log_format == "json" else {"format": TEXT_FORMAT}
@@ -42,9 +55,7 @@ def log_config(log_format: str, level: str) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"default": formatter},
-        "handlers": {
-            "default": {"class": "logging.StreamHandler", "formatter": "default", "stream": "ext://sys.stderr"}
-        },
+        "handlers": {"default": {"class": f"{__name__}.StderrHandler", "formatter": "default"}},
         "root": {"handlers": ["default"], "level": level.upper()},
         "loggers": {
             # uvicorn's loggers would otherwise keep their own handlers and formats.
