@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, select
+from sqlalchemy import Connection, and_, delete, insert, or_, select
 
 from fhir_server.errors import Conflict
 from fhir_server.model.datetimes import BadDate, date_range
@@ -20,6 +20,7 @@ from fhir_server.storage.schema import appointment_claim, resource
 
 ACTIVE = frozenset({"proposed", "pending", "booked", "arrived", "checked-in"})
 CLAIMING_TYPES = frozenset({"Patient", "Practitioner", "Location", "Slot"})
+_MOST_COLLISIONS = 100  # enough to name one: the 409 names the first actor that collides
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,28 +86,31 @@ def claims_of(appointment: dict[str, Any], zone: tzinfo) -> list[tuple[str, int,
 
 
 def collision(connection: Connection, pk: int | None, claims: list[tuple[str, int, int]]) -> Collision | None:
-    """The first existing claim another appointment holds that these claims overlap."""
+    """The first existing claim another appointment holds that these claims overlap (in the claims' order).
+
+    One statement for all the actors: a booking claims three or four, and each round trip waits."""
     claim = appointment_claim
-    for actor, start, end in claims:
-        stmt = (
-            select(
-                appointment_claim.c.actor, resource.c.res_id, appointment_claim.c.start_us, appointment_claim.c.end_us
-            )
-            .join(resource, resource.c.pk == claim.c.resource_pk)
-            .where(claim.c.actor == actor, and_(claim.c.start_us < end, claim.c.end_us > start))
-            .limit(1)
-        )
-        if pk is not None:
-            stmt = stmt.where(claim.c.resource_pk != pk)
-        row = connection.execute(stmt).first()
-        if row is not None:
-            return Collision(row[0], row[1], row[2], row[3])
-    return None
+    overlaps = [
+        and_(claim.c.actor == actor, claim.c.start_us < end, claim.c.end_us > start) for actor, start, end in claims
+    ]
+    stmt = (
+        select(claim.c.actor, resource.c.res_id, claim.c.start_us, claim.c.end_us)
+        .join(resource, resource.c.pk == claim.c.resource_pk)
+        .where(or_(*overlaps))
+        .limit(_MOST_COLLISIONS)
+    )
+    if pk is not None:
+        stmt = stmt.where(claim.c.resource_pk != pk)
+    found = {row[0]: Collision(row[0], row[1], row[2], row[3]) for row in connection.execute(stmt)}
+    return next((found[actor] for actor, _, _ in claims if actor in found), None)
 
 
-def sync(connection: Connection, pk: int, appointment: dict[str, Any] | None, zone: tzinfo) -> None:
-    """Replace the claims of an appointment (none when deleted or no longer active)."""
-    connection.execute(delete(appointment_claim).where(appointment_claim.c.resource_pk == pk))
+def sync(
+    connection: Connection, pk: int, appointment: dict[str, Any] | None, zone: tzinfo, *, new: bool = False
+) -> None:
+    """Replace the claims of an appointment (none when deleted or no longer active); ``new``: it has none yet."""
+    if not new:
+        connection.execute(delete(appointment_claim).where(appointment_claim.c.resource_pk == pk))
     claims = claims_of(appointment, zone) if appointment is not None else []
     if not claims:
         return

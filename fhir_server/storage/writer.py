@@ -123,7 +123,7 @@ class Writer:
                 index_writer.clear(self.connection, pk)
         index_writer.insert_rows(self.connection, pk, type_name, rows)
         if type_name == "Appointment":
-            claims.sync(self.connection, pk, stamped, self.context.zone)
+            claims.sync(self.connection, pk, stamped, self.context.zone, new=previous is None)
         saved = Stored(pk, type_name, res_id, version, instant, False, content, method)
         self._append_version(saved)
         self._note_terminology(type_name)
@@ -189,7 +189,7 @@ class Writer:
         )
         for stored, (stamped, _) in zip(saved, prepared, strict=True):
             if stored.type == "Appointment":
-                claims.sync(self.connection, stored.pk, stamped, self.context.zone)
+                claims.sync(self.connection, stored.pk, stamped, self.context.zone, new=True)
             self._note_terminology(stored.type)
         return saved
 

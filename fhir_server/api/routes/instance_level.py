@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fhir_server.api.deps import context_of, query_pairs, storage_of
-from fhir_server.api.execution import run_short
+from fhir_server.api.execution import run_short, run_write
 from fhir_server.api.negotiation import JSON_PATCH, require_body_type
 from fhir_server.api.responses import outcome_response, read_response, write_response
 from fhir_server.api.routes.common import (
@@ -77,7 +77,7 @@ async def update(request: Request, resource_type: TypeName, res_id: ResourceId) 
     require_body_type(request)
     body = await request.body()
     ctx = context_of(request)
-    result = await run_short(
+    result = await run_write(
         crud.update,
         storage_of(request),
         ctx,
@@ -99,7 +99,7 @@ async def patch_instance(request: Request, resource_type: TypeName, res_id: Reso
     require_body_type(request, frozenset({JSON_PATCH}))
     body = await request.body()
     ctx = context_of(request)
-    result = await run_short(
+    result = await run_write(
         patch,
         storage_of(request),
         ctx,
@@ -114,7 +114,7 @@ async def patch_instance(request: Request, resource_type: TypeName, res_id: Reso
 @router.delete("/{resource_type}/{res_id}", responses=responses(200, 409, 412), summary="delete")
 async def delete(request: Request, resource_type: TypeName, res_id: ResourceId) -> Response:
     ctx = context_of(request)
-    result = await run_short(
+    result = await run_write(
         crud.delete,
         storage_of(request),
         ctx,

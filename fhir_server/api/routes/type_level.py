@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fhir_server.api.deps import context_of, query_pairs, storage_of
-from fhir_server.api.execution import run_short
+from fhir_server.api.execution import run_short, run_write
 from fhir_server.api.negotiation import require_body_type
 from fhir_server.api.responses import outcome_response, write_response
 from fhir_server.api.routes.common import FORM_BODY, RESOURCE_BODY, TypeName, responses
@@ -61,7 +61,7 @@ async def create(request: Request, resource_type: TypeName) -> Response:
     body = await request.body()
     ctx = context_of(request)
     if_none_exist = request.headers.get("if-none-exist")
-    result = await run_short(crud.create, storage_of(request), ctx, resource_type, body, if_none_exist)
+    result = await run_write(crud.create, storage_of(request), ctx, resource_type, body, if_none_exist)
     return write_response(request, result, "created-ok" if result.status == 201 else "exists-ok")
 
 
@@ -75,7 +75,7 @@ async def conditional_update(request: Request, resource_type: TypeName) -> Respo
     require_body_type(request)
     body = await request.body()
     ctx = context_of(request)
-    result = await run_short(
+    result = await run_write(
         crud.conditional_update,
         storage_of(request),
         ctx,
@@ -90,5 +90,5 @@ async def conditional_update(request: Request, resource_type: TypeName) -> Respo
 @router.delete("/{resource_type}", responses=responses(200, 412), summary="Conditional delete")
 async def conditional_delete(request: Request, resource_type: TypeName) -> Response:
     ctx = context_of(request)
-    result = await run_short(crud.conditional_delete, storage_of(request), ctx, resource_type, _criteria(request))
+    result = await run_write(crud.conditional_delete, storage_of(request), ctx, resource_type, _criteria(request))
     return outcome_response(request, result)
