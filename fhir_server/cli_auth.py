@@ -29,6 +29,7 @@ AUTH_COMMANDS = (
     "set-email",
     "outbox",
     "issue-token",
+    "send-activation",
 )
 FIRST_ADMIN = "admin"
 
@@ -82,6 +83,13 @@ def add_auth_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     token.add_argument("--scope", default="user/*.cruds", help="requested scopes (the role's ceiling still applies)")
     token.add_argument("--minutes", type=int, default=60, help="lifetime, 1 to 60 minutes")
     token.add_argument("--patient", help="patient context, for patient/ scopes")
+    activation = commands.add_parser(
+        "send-activation", help="mail activation links to accounts pending activation (imported ones)"
+    )
+    chosen = activation.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--all-pending", action="store_true", help="every account pending activation")
+    chosen.add_argument("--user", action="append", metavar="NAME", help="this account (repeatable)")
+    activation.add_argument("--lang", choices=("es", "en"), default="es", help="language of the message")
 
 
 def _password(args: argparse.Namespace) -> tuple[str, bool]:
@@ -184,7 +192,7 @@ def _list_users(engine: sa.Engine, args: argparse.Namespace, settings: Settings)
     users = list_users(engine, args.role)
     _say(f"{'username':<24} {'role':<14} {'active':<7} {'fhirUser':<32} email")
     for user in users:
-        active = "yes" if user["active"] else "no"
+        active = "yes" if user["active"] else "pending" if user["pendingActivation"] else "no"
         fhir_user = user["fhirUser"] or "-"
         _say(f"{user['username']:<24} {user['role']:<14} {active:<7} {fhir_user:<32} {user['email'] or '-'}")
     return 0
@@ -221,6 +229,23 @@ def _issue_token(engine: sa.Engine, args: argparse.Namespace, settings: Settings
     return 0
 
 
+def _send_activation(engine: sa.Engine, args: argparse.Namespace, settings: Settings) -> int:
+    from fhir_server.auth.activation import send_activation
+    from fhir_server.auth.resets import PasswordResets
+
+    resets = PasswordResets.from_settings(engine, settings)
+    run = send_activation(resets, None if args.all_pending else args.user, args.lang)
+    for username in run.sent:
+        _say(f"sent: {username}")
+    for username in run.without_email:
+        _say(f"needs an administrator (no e-mail; use set-email, then send again): {username}")
+    for username, state in run.not_pending:
+        _say(f"not pending activation ({state}), nothing sent: {username}")
+    where = "`fhir-server outbox`" if settings.auth_mail_sink == "outbox" else f"the {settings.auth_mail_sink} sink"
+    _say(f"{len(run.sent)} activation link(s) queued in {where}; {len(run.without_email)} without e-mail", err=True)
+    return 0
+
+
 _HANDLERS: dict[str, Callable[[sa.Engine, argparse.Namespace, Settings], int]] = {
     "create-user": _create_user,
     "create-first-admin": _create_first_admin,
@@ -233,6 +258,7 @@ _HANDLERS: dict[str, Callable[[sa.Engine, argparse.Namespace, Settings], int]] =
     "set-email": _set_email,
     "outbox": _outbox,
     "issue-token": _issue_token,
+    "send-activation": _send_activation,
 }
 
 

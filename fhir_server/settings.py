@@ -159,6 +159,10 @@ class Settings(BaseSettings):
     replica_retry_seconds: float = Field(
         default=5.0, ge=0, description="After a failed replica connection, reads go to the primary for this long"
     )
+    # Activation of imported accounts (`fhir-server send-activation`, fhir_server/auth/activation.py).
+    auth_activation_hours: int = Field(
+        default=72, ge=1, le=336, description="Lifetime of an activation link sent to an imported account"
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -3,6 +3,11 @@
 Deactivation and role changes take effect on the next request: ``authenticate`` re-reads the
 account row for every token (fhir_server/auth/grant.py). Deactivation and a password change also
 end every session: tokens revoked, unused codes spent, authorize transactions dropped.
+
+An account is in one of three states: active; pending activation (imported from a legacy system,
+with no usable password: it cannot log in until a reset link sets one, which activates it); or
+deactivated by an administrator (no login, no reset). Pending accounts are stored inactive, so every
+check of ``active`` (login, tokens, refresh, introspection) already refuses them.
 """
 
 from __future__ import annotations
@@ -43,6 +48,17 @@ class Account:
     fhir_user: str | None
     active: bool
     email: str | None = None
+    pending: bool = False  # pending activation: inactive until a password reset
+
+    @property
+    def state(self) -> str:
+        """active | pending | deactivated."""
+        return "active" if self.active else "pending" if self.pending else "deactivated"
+
+    @property
+    def may_reset(self) -> bool:
+        """A reset link may be sent and redeemed (never for an account an administrator deactivated)."""
+        return self.active or self.pending
 
     @property
     def patient_id(self) -> str | None:
@@ -111,10 +127,26 @@ def _row_to_account(row: Any) -> Account:
         fhir_user=row.fhir_user and str(row.fhir_user),
         active=bool(row.active),
         email=row.email and str(row.email),
+        pending=bool(row.pending_activation),
     )
 
 
-_COLUMNS = (account.c.id, account.c.username, account.c.role, account.c.fhir_user, account.c.active, account.c.email)
+_COLUMNS = (
+    account.c.id,
+    account.c.username,
+    account.c.role,
+    account.c.fhir_user,
+    account.c.active,
+    account.c.email,
+    account.c.pending_activation,
+)
+# Stored instead of a hash for accounts that never had a password: no password verifies against it.
+UNUSABLE_PASSWORD = "!pending-activation"
+
+
+def has_usable_password(stored_hash: str) -> bool:
+    """False for accounts created without a password (imported ones)."""
+    return stored_hash.startswith("$argon2")
 
 
 def create_account(
@@ -124,10 +156,22 @@ def create_account(
     username = normalise_username(username)
     _check_identity(username, role, fhir_user)
     check_password(password, username)
-    email = normalise_email(email)
-    now = now_us()
-    new = Account(new_id(), username, role, fhir_user, True, email)
-    password_hash = hash_password(password)  # outside the transaction: it takes a while
+    new = Account(new_id(), username, role, fhir_user, True, normalise_email(email))
+    return _insert(engine, new, hash_password(password))  # hashed outside the transaction: it takes a while
+
+
+def create_pending_account(
+    engine: sa.Engine, username: str, role: str, fhir_user: str | None, email: str | None = None
+) -> Account:
+    """A new account pending activation: no usable password, no login until a reset link sets one."""
+    username = normalise_username(username)
+    _check_identity(username, role, fhir_user)
+    new = Account(new_id(), username, role, fhir_user, False, normalise_email(email), pending=True)
+    return _insert(engine, new, UNUSABLE_PASSWORD)
+
+
+def _insert(engine: sa.Engine, new: Account, password_hash: str) -> Account:
+    username, email, now = new.username, new.email, now_us()
     with write(engine) as connection:
         if connection.execute(sa.select(account.c.id).where(account.c.username == username)).first():
             raise Conflict("auth-username-taken", username=username)
@@ -137,9 +181,10 @@ def create_account(
                 id=new.id,
                 username=username,
                 password_hash=password_hash,
-                active=True,
-                role=role,
-                fhir_user=fhir_user,
+                active=new.active,
+                pending_activation=new.pending,
+                role=new.role,
+                fhir_user=new.fhir_user,
                 email=email,
                 failed_logins=0,
                 created_us=now,
@@ -209,13 +254,13 @@ def _update(engine: sa.Engine, username: str, **values: object) -> Account:
 
 
 def deactivate_account(engine: sa.Engine, username: str) -> Account:
-    """Deactivate an account and revoke its tokens."""
-    return _update(engine, username, active=False)
+    """Deactivate an account and revoke its tokens; a pending one can no longer activate itself by reset."""
+    return _update(engine, username, active=False, pending_activation=False)
 
 
 def activate_account(engine: sa.Engine, username: str) -> Account:
-    """Let a deactivated account log in again."""
-    return _update(engine, username, active=True)
+    """Let a deactivated (or pending) account log in again."""
+    return _update(engine, username, active=True, pending_activation=False)
 
 
 def set_role(engine: sa.Engine, username: str, role: str, fhir_user: str | None = None) -> Account:
@@ -242,7 +287,7 @@ def set_email(engine: sa.Engine, username: str, email: str | None) -> Account:
 def check_login(
     engine: sa.Engine, username: str, password: str, address: str, limits: LoginLimits
 ) -> tuple[LoginResult, Account | None]:
-    """Verify a login; unknown names, inactive accounts and wrong passwords all answer FAILED.
+    """Verify a login; unknown names, inactive or pending accounts and wrong passwords all answer FAILED.
 
     Every path costs one Argon2 verification, so timing does not tell them apart either.
     """
@@ -257,8 +302,8 @@ def check_login(
     if throttled:
         burn_verification(password)
         return LoginResult.THROTTLED, None
-    if row is None:
-        burn_verification(password)
+    if row is None or not has_usable_password(str(row.password_hash)):
+        burn_verification(password)  # pending accounts cost (and answer) like wrong passwords
         good = False
     else:
         good = verify_password(str(row.password_hash), password) and bool(row.active)

@@ -15,11 +15,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from fhir_server.auth import accounts
+from fhir_server.auth import accounts, activation
 from fhir_server.auth.accounts import Account, normalise_username
 from fhir_server.auth.grant import Grant
 from fhir_server.auth.passwords import generate_password
 from fhir_server.auth.policy import ROLES
+from fhir_server.auth.resets import PasswordResets
 from fhir_server.auth.schema import account
 from fhir_server.errors import Forbidden, Invalid, NotFound, Unauthorized
 from fhir_server.model.instants import fhir_instant
@@ -36,6 +37,7 @@ _VIEW = (
     account.c.fhir_user,
     account.c.email,
     account.c.active,
+    account.c.pending_activation,
     account.c.created_us,
     account.c.last_login_us,
 )
@@ -58,6 +60,7 @@ def _view(row: Any) -> dict[str, Any]:
         "fhirUser": row.fhir_user,
         "email": row.email,
         "active": bool(row.active),
+        "pendingActivation": bool(row.pending_activation),
         "created": fhir_instant(row.created_us),
         "lastLogin": fhir_instant(row.last_login_us) if row.last_login_us else None,
     }
@@ -179,3 +182,22 @@ def reset_password(
     accounts.set_password(engine, target.username, password)
     _audit(admin, "set-password", target.username)
     return get_user(engine, target.username), password if generated else None
+
+
+def send_activation(resets: PasswordResets, admin: Grant, body: Mapping[str, Any], language: str) -> dict[str, Any]:
+    """Mail activation links: ``{"allPending": true}`` or ``{"usernames": [...]}``, optional ``"lang"``."""
+    for name in body:
+        if name not in ("allPending", "usernames", "lang"):
+            raise Invalid("auth-admin-unknown-field", field=name, allowed="allPending, usernames, lang")
+    usernames = body.get("usernames")
+    if usernames is not None and not (isinstance(usernames, list) and all(isinstance(n, str) for n in usernames)):
+        raise Invalid("auth-admin-bad-field", field="usernames")
+    every = body.get("allPending", False)
+    if not isinstance(every, bool) or every == bool(usernames):  # exactly one of the two
+        raise Invalid("auth-admin-bad-field", field="allPending")
+    lang = body.get("lang", language)
+    if lang not in ("es", "en"):
+        raise Invalid("auth-admin-bad-field", field="lang")
+    run = activation.send_activation(resets, None if every else usernames, lang)
+    _audit(admin, "send-activation", ",".join(run.sent), f"{len(run.without_email)} without e-mail")
+    return run.as_json()

@@ -9,6 +9,8 @@
 - Requests are counted per typed name or e-mail and per IP, like failed logins (throttle.py).
 - A reset ends every session of the account (tokens, codes, authorize transactions) and lifts its
   login lock: the owner has just proved control of the mailbox.
+- Accounts pending activation (imported ones) may reset, and the reset activates them; accounts an
+  administrator deactivated may not (no link is sent, a live one stops working).
 
 Time comes from an injectable clock so tests can step past the expiry without sleeping.
 """
@@ -48,7 +50,7 @@ class ResetLimits:
 
 class ResetOutcome(enum.Enum):
     DONE = "done"
-    BAD_LINK = "bad-link"  # unknown, used, superseded or expired token, or an inactive account
+    BAD_LINK = "bad-link"  # unknown, used, superseded or expired token, or a deactivated account
     BAD_PASSWORD = "bad-password"
 
 
@@ -71,6 +73,7 @@ class PasswordResets:
         lifetime_s: int = 3600,
         limits: ResetLimits | None = None,
         clock: Callable[[], int] = now_us,
+        activation_lifetime_s: int = 72 * 3600,
     ) -> None:
         self.engine = engine
         self.public_url = public_url.rstrip("/")
@@ -78,6 +81,7 @@ class PasswordResets:
         self.lifetime_s = lifetime_s
         self.limits = limits or ResetLimits()
         self.clock = clock
+        self.activation_lifetime_s = activation_lifetime_s  # links to imported accounts (activation.py)
 
     @staticmethod
     def from_settings(engine: sa.Engine, settings: Settings) -> PasswordResets:
@@ -92,6 +96,7 @@ class PasswordResets:
                 per_ip=settings.auth_reset_max_per_ip,
                 window_us=settings.auth_reset_window_seconds * US,
             ),
+            activation_lifetime_s=settings.auth_activation_hours * 3600,
         )
 
     def link(self, raw: str) -> str:
@@ -110,28 +115,30 @@ class PasswordResets:
             for key in keys:  # every request counts, found or not: the throttle must not tell them apart
                 record_failure(connection, key, now, limits.window_us)
             target = find_by_username_or_email(connection, typed) if typed else None
-            if target is None or not target.active or not target.email:
+            if target is None or not target.may_reset or not target.email:
                 if target is not None:
-                    log.info("password reset for %s not sent (inactive or no e-mail)", target.username)
+                    log.info("password reset for %s not sent (deactivated or no e-mail)", target.username)
                 return True
-            raw = new_secret()
-            # Only the newest link works; rows long past their expiry are dropped.
-            connection.execute(
-                reset_token.update()
-                .where(reset_token.c.account_id == target.id, reset_token.c.used_us.is_(None))
-                .values(used_us=now)
-            )
-            connection.execute(reset_token.delete().where(reset_token.c.expires_us < now - 86_400 * US))
-            connection.execute(
-                reset_token.insert().values(
-                    token_hash=digest(raw),
-                    account_id=target.id,
-                    created_us=now,
-                    expires_us=now + self.lifetime_s * US,
-                )
-            )
+            raw = self.issue(connection, target, now, self.lifetime_s)
             self.sender.send(self._mail(target, target.email, raw, language), connection)
         return True
+
+    def issue(self, connection: sa.Connection, target: Account, now: int, lifetime_s: int) -> str:
+        """A new link token for the account (only its hash is stored); older live ones stop working."""
+        raw = new_secret()
+        # Only the newest link works; rows long past their expiry are dropped.
+        connection.execute(
+            reset_token.update()
+            .where(reset_token.c.account_id == target.id, reset_token.c.used_us.is_(None))
+            .values(used_us=now)
+        )
+        connection.execute(reset_token.delete().where(reset_token.c.expires_us < now - 86_400 * US))
+        connection.execute(
+            reset_token.insert().values(
+                token_hash=digest(raw), account_id=target.id, created_us=now, expires_us=now + lifetime_s * US
+            )
+        )
+        return raw
 
     def _mail(self, target: Account, email: str, raw: str, language: str) -> Mail:
         params = {"username": target.username, "link": self.link(raw), "minutes": self.lifetime_s // 60}
@@ -142,7 +149,7 @@ class PasswordResets:
         )
 
     def account_for(self, raw: str) -> Account | None:
-        """The active account a live (unused, unexpired) token belongs to."""
+        """The active or pending account a live (unused, unexpired) token belongs to."""
         if not raw or len(raw) > 128:
             return None
         with self.engine.connect() as connection:
@@ -154,10 +161,11 @@ class PasswordResets:
             if row is None or row.used_us is not None or row.expires_us <= self.clock():
                 return None
             found = get_account(connection, row.account_id)
-        return found if found is not None and found.active else None
+        return found if found is not None and found.may_reset else None
 
     def complete(self, raw: str, password: str, confirmation: str) -> ResetResult:
-        """Set the new password through a live token, spend the token, end every session."""
+        """Set the new password through a live token, spend the token, end every session; a pending
+        account becomes active."""
         target = self.account_for(raw)
         if target is None:
             return ResetResult(ResetOutcome.BAD_LINK, "auth-reset-bad-link")
@@ -185,12 +193,24 @@ class PasswordResets:
                 .where(reset_token.c.account_id == target.id, reset_token.c.used_us.is_(None))
                 .values(used_us=now)
             )
-            connection.execute(
+            # Conditional: an administrator who deactivated the account meanwhile keeps it deactivated.
+            changed = connection.execute(
                 account.update()
-                .where(account.c.id == target.id)
-                .values(password_hash=password_hash, failed_logins=0, updated_us=now_us())
-            )
+                .where(
+                    account.c.id == target.id,
+                    sa.or_(account.c.active.is_(True), account.c.pending_activation.is_(True)),
+                )
+                .values(
+                    password_hash=password_hash,
+                    failed_logins=0,
+                    active=True,
+                    pending_activation=False,
+                    updated_us=now_us(),
+                )
+            ).rowcount
+            if not changed:
+                return ResetResult(ResetOutcome.BAD_LINK, "auth-reset-bad-link")
             end_sessions(connection, target.id, now)
             clear(connection, account_key(target.username))
-        log.info("password of %s reset through an e-mailed link", target.username)
+        log.info("password of %s %s through an e-mailed link", target.username, "set" if target.pending else "reset")
         return ResetResult(ResetOutcome.DONE)

@@ -1,7 +1,7 @@
 """Tables of the authorization server: accounts, clients, codes, tokens, keys, launches, password resets.
 
 Kept apart from the FHIR storage schema (its own MetaData) because auth must not import storage;
-migrations 0006 and 0007 create them. Secrets never appear in clear: passwords are Argon2id hashes, client
+migrations 0006, 0007 and 0010 create them. Secrets never appear in clear: passwords are Argon2id hashes, client
 secrets, codes, tokens, launch ids, authorize transactions, password-reset tokens and form CSRF tokens
 are SHA-256 hashes of random values (the reset link itself exists only in the outgoing message).
 Instants are integer microseconds (UTC), as in the storage schema.
@@ -29,6 +29,9 @@ account = sa.Table(
     sa.Column("username", sa.String(150), nullable=False),
     sa.Column("password_hash", sa.String(255), nullable=False),
     sa.Column("active", sa.Boolean(), nullable=False),
+    # Imported and never used: no login until a reset link sets a password (then active). An
+    # administrator's deactivation clears it, so a deactivated account cannot reset its way back in.
+    sa.Column("pending_activation", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column("role", sa.String(20), nullable=False),
     sa.Column("fhir_user", sa.String(140), nullable=True),
     sa.Column("email", sa.String(254), nullable=True),  # lower case; where password-reset links go

@@ -6,9 +6,21 @@ to the ideas they describe; ids must be unique across modules (tests check it).
 
 from __future__ import annotations
 
-from fhir_server.i18n import audit, auth, bulk_export, clinic, core, everything, legacy, ops, profiles, terminology
+from fhir_server.i18n import (
+    activation,
+    audit,
+    auth,
+    bulk_export,
+    clinic,
+    core,
+    everything,
+    legacy,
+    ops,
+    profiles,
+    terminology,
+)
 
-AREAS = (core, terminology, profiles, clinic, auth, audit, ops, bulk_export, everything, legacy)
+AREAS = (core, terminology, profiles, clinic, auth, audit, ops, bulk_export, everything, legacy, activation)
 MESSAGES: dict[str, dict[str, str]] = {}
 for _area in AREAS:
     MESSAGES.update(_area.MESSAGES)

@@ -8,6 +8,8 @@
     POST   /auth/admin/users/{username}/reactivate        user
     PUT    /auth/admin/users/{username}/role              {"role", "fhirUser"?} -> user (never your own)
     POST   /auth/admin/users/{username}/password          {"password"?} -> user (+ "password" when generated)
+    POST   /auth/admin/send-activation                    {"allPending": true} | {"usernames": [...]}, "lang"?
+                                                          -> {"sent", "withoutEmail", "notPending"}
 
 Errors are OAuth-style JSON, ``{"error": ..., "error_description": ...}``, the description in Spanish
 or English by Accept-Language. The rules live in fhir_server/auth/admin.py.
@@ -170,5 +172,16 @@ async def reset_password(request: Request, username: str) -> Response:
     def work(engine: sa.Engine, caller: Grant, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         user, password = admin.reset_password(engine, caller, username, body)
         return 200, _with_password(user, password)
+
+    return await _handle(request, work)
+
+
+@router.post("/send-activation")
+async def send_activation(request: Request) -> Response:
+    """Activation links for accounts pending activation (imported ones), through the reset mail sink."""
+    language = language_of(request)
+
+    def work(_engine: sa.Engine, caller: Grant, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        return 200, admin.send_activation(request.app.state.password_resets, caller, body, language)
 
     return await _handle(request, work)

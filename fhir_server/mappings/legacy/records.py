@@ -49,12 +49,13 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class LegacyAccount:
-    """A legacy login that becomes a user account: inactive, no legacy password, linked to its FHIR user."""
+    """A legacy login that becomes a user account: pending activation, no legacy password, linked to its FHIR user."""
 
     username: str
     role: str  # one of fhir_server.auth.policy.ROLES
     fhir_user: str  # Practitioner/<id> or Patient/<id>
     email: str | None = None
+    active: bool = True  # False: disabled in the legacy system, so created deactivated (no activation link)
 
 
 @dataclass(slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,10 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
-from fhir_server.auth.accounts import find_account
+from fhir_server.auth.accounts import LoginResult, check_login, find_account
+from fhir_server.auth.grant import TokenAuthenticator
+from fhir_server.auth.mail import undelivered
+from fhir_server.auth.throttle import LoginLimits
 from fhir_server.cli import main
 from fhir_server.mappings.legacy.ehr.common import rid
 from fhir_server.mappings.legacy.ehr.source import open_ehr_source
@@ -21,8 +25,11 @@ from fhir_server.model.json import loads
 from fhir_server.settings import Settings
 from fhir_server.storage.repository import SqlStorage
 from fhir_server.storage.schema import metadata, resource, resource_version
+from tests.auth.test_reset_flow import reset_site
 from tests.clinic.conftest import load_clinic
 from tests.mappings.legacy.conftest import LegacyEhr, stored_dpa
+from tests.security.logins import PASSWORD as LOGIN_PASSWORD
+from tests.security.logins import login
 
 CLINICAL_TYPES = ("Patient", "Practitioner", "Appointment", "Encounter", "Observation", "ClinicalImpression",
                   "Condition", "MedicationRequest", "FamilyMemberHistory")  # fmt: skip
@@ -207,3 +214,41 @@ def test_cli_dry_run_reports_in_english_what_the_real_run_does(
         assert data[part] == real[part], part
     assert sorted(map(str, data["findings"])) == sorted(map(str, real["findings"]))
     assert data["totals"]["read"] == real["totals"]["read"]
+
+
+def test_an_imported_staff_account_activates_through_its_link_and_logs_in_as_its_practitioner(
+    clinic_target: SqlStorage,
+    settings: Settings,
+    legacy_ehr: LegacyEhr,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _import(clinic_target, settings, legacy_ehr)
+    imported = find_account(clinic_target.engine, "dr.garcia")
+    assert imported is not None and imported.state == "pending" and imported.email == "dr.garcia@clinica.ec"
+    practitioner = f"Practitioner/{rid('Users', 2)}"
+    with reset_site(clinic_target, clinic_target.engine, settings.database_url) as site:
+        monkeypatch.setenv("FHIR_DATABASE_URL", settings.database_url)
+        monkeypatch.setenv("FHIR_BASE_URL", site.base)
+        capsys.readouterr()
+        assert main(["send-activation", "--all-pending"]) == 0
+        printed = capsys.readouterr().out
+        assert "sent: dr.garcia" in printed
+        assert "needs an administrator (no e-mail; use set-email, then send again): dr.viejo" in printed
+        assert "enf.ines" not in printed  # inactive in the legacy system: created deactivated, no link
+        assert find_account(clinic_target.engine, "enf.ines").state == "deactivated"  # type: ignore[union-attr]
+        mails = {mail.recipient: mail for mail in undelivered(clinic_target.engine)}
+        link = re.findall(r"^(http\S+)$", mails["dr.garcia@clinica.ec"].body, re.MULTILINE)[0]
+        assert site.reset(link, LOGIN_PASSWORD).status_code == 200
+        headers = login(site.http, clinic_target.engine, site.base, "dr.garcia", "user/*.rs")
+        grant = TokenAuthenticator(clinic_target.engine, site.base).authenticate(headers["Authorization"][7:])
+        assert grant is not None and grant.fhir_user == practitioner and grant.role == "doctor"
+        assert _read(clinic_target, "Practitioner", rid("Users", 2))["id"] == rid("Users", 2)
+    # Importing again leaves the activated account (and every other one) as it is.
+    again = _import(clinic_target, settings, legacy_ehr)
+    assert again.accounts_created == 0
+    after = find_account(clinic_target.engine, "dr.garcia")
+    assert after is not None and after.state == "active" and after.fhir_user == practitioner
+    assert (
+        check_login(clinic_target.engine, "dr.garcia", LOGIN_PASSWORD, "10.0.0.9", LoginLimits())[0] is LoginResult.OK
+    )

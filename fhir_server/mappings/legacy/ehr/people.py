@@ -1,4 +1,4 @@
-"""Users -> Practitioner + PractitionerRole + an inactive account; Patients -> Patient (C.1, C.2).
+"""Users -> Practitioner + PractitionerRole + an account pending activation; Patients -> Patient (C.1, C.2).
 
 Legacy password hashes and reset tokens are never selected from the database, so they cannot reach
 a resource, a report or a log.
@@ -141,7 +141,8 @@ def user(row: dict[str, Any], state: State) -> Mapped:
     name = account_name(row["username"])
     if name != row["username"]:
         mapped.findings.append(finding("usuario-renombrado", "Users", key, old=row["username"], new=name))
-    mapped.accounts.append(LegacyAccount(name, role, f"Practitioner/{practitioner_id}", row.get("email") or None))
+    email = row.get("email") or None
+    mapped.accounts.append(LegacyAccount(name, role, f"Practitioner/{practitioner_id}", email, practitioner["active"]))
     return mapped
 
 

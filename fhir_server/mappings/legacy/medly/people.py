@@ -61,11 +61,11 @@ def _name(row: dict[str, Any]) -> dict[str, Any]:
     return name
 
 
-def _account(row: dict[str, Any], role: str, fhir_user: str) -> LegacyAccount:
-    """The login the user store creates: inactive until the password is reset; the legacy hash is never read."""
+def _account(row: dict[str, Any], role: str, fhir_user: str, active: bool = True) -> LegacyAccount:
+    """The login the user store creates: pending activation until a password is set; the legacy hash is never read."""
     email = clean(row["email"])
     valid = _EMAIL.fullmatch(email) is not None  # an invalid address stays the login but is not a contact
-    return LegacyAccount(email.lower(), role, fhir_user, email if valid else None)
+    return LegacyAccount(email.lower(), role, fhir_user, email if valid else None, active)
 
 
 def _user_findings(mapped: Mapped, row: dict[str, Any], index: Index, user_id: int, role: str) -> None:
@@ -171,7 +171,7 @@ def map_user(row: dict[str, Any], index: Index) -> Mapped:
         mapped.resources.extend(_staff(user_id, row, role, active, index))
     fhir_user = f"{mapped.resources[0]['resourceType']}/{mapped.resources[0]['id']}"
     if not any(f.code == "email-duplicado" for f in mapped.findings):
-        mapped.accounts.append(_account(row, role, fhir_user))
+        mapped.accounts.append(_account(row, role, fhir_user, active))
     return mapped
 
 
