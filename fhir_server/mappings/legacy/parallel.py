@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
-from fhir_server.interactions.auditing import AuditTrail
 from fhir_server.mappings.legacy.records import Mapped
 from fhir_server.mappings.legacy.report import ImportReport
 from fhir_server.settings import Settings
@@ -27,8 +26,6 @@ _WORKER: dict[str, Any] = {}
 def _start(settings: Settings) -> None:
     engine = make_engine(settings.database_url, pool_size=2, max_overflow=2)
     storage = SqlStorage(engine, context=ExtractContext(settings.zone, settings.base_url))
-    if settings.audit_enabled:  # writes are audited in the worker's transactions too
-        AuditTrail.from_settings(storage, settings).start()
     _WORKER.update(storage=storage, settings=settings)
 
 
@@ -36,7 +33,9 @@ def _write(rows: list[Mapped]) -> tuple[list[int], ImportReport]:
     from fhir_server.mappings.legacy.runner import ChunkWriter, system_context
 
     report = ImportReport("worker")
-    writer = ChunkWriter(_WORKER["storage"], system_context(_WORKER["settings"]), report, dry_run=False)
+    settings: Settings = _WORKER["settings"]
+    # Each chunk's Provenance goes in with the chunk, in the worker's transaction.
+    writer = ChunkWriter(_WORKER["storage"], system_context(settings), report, False, settings.audit_enabled)
     written = {id(row) for row in writer.write(rows)}
     return [position for position, row in enumerate(rows) if id(row) in written], report
 

@@ -1,31 +1,37 @@
 """Run a legacy import through the server's own write path, chunk by chunk, idempotently.
 
 Each chunk of mapped rows is ONE FHIR transaction of ``PUT Type/<legacy id>`` entries (parsed and
-validated like a client's bundle, then clinic profiles, unique cédulas, search indexes and audit
-inside the transaction). An unchanged resource writes nothing, so a second run is a no-op and a run
-stopped halfway resumes by running again. When a chunk fails, the row its error points at is
-reported with the server's OperationOutcome and left out, and the rest of the chunk is retried: a
-row is written whole or not at all. ``dry_run`` does everything and rolls each transaction back.
+validated like a client's bundle, then clinic profiles, unique cédulas and search indexes inside
+the transaction). Audit is batched like the bulk import's: the chunk's transaction also stores, per
+legacy row, one Provenance naming every version that row wrote (so a rolled-back chunk leaves none,
+and the trail does not depend on the chunk size: a resumed run leaves the same trail as a clean
+one), and each table that changed gets one AuditEvent with its counts. An unchanged resource writes
+nothing, so a second run is a no-op and a run stopped halfway resumes by running again. When a chunk
+fails, the row its error points at is reported with the server's OperationOutcome and left out, and
+the rest of the chunk is retried: a row is written whole or not at all. ``dry_run`` does everything
+and rolls each transaction back.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import Any, TypeVar
 
 from fhir_server.errors import FhirError
 from fhir_server.i18n import translate
-from fhir_server.interactions.auditing import AuditTrail
+from fhir_server.interactions.bulk_import.audit import batch_provenances, record_run
 from fhir_server.interactions.bundle_entries import Entry, parse_entry
 from fhir_server.interactions.context import Principal, RequestContext, Result
-from fhir_server.interactions.transaction import process
+from fhir_server.interactions.transaction import check_unique, process_in
 from fhir_server.mappings.legacy.accounts import create_accounts
 from fhir_server.mappings.legacy.records import Finding, LegacySource, Mapped
 from fhir_server.mappings.legacy.report import ImportReport
 from fhir_server.model.instants import now_us
 from fhir_server.settings import Settings
+from fhir_server.storage.records import Stored
 from fhir_server.storage.repository import SqlStorage
 from fhir_server.storage.writer import Writer
 
@@ -94,9 +100,11 @@ def _failed_index(error: FhirError) -> int | None:
 class ChunkWriter:
     """Writes chunks for one run and tallies the outcome in the report."""
 
-    def __init__(self, storage: SqlStorage, ctx: RequestContext, report: ImportReport, dry_run: bool) -> None:
+    def __init__(
+        self, storage: SqlStorage, ctx: RequestContext, report: ImportReport, dry_run: bool, audited: bool = False
+    ) -> None:
         self.storage: SqlStorage = DryRunStorage(storage) if dry_run else storage
-        self.ctx, self.report, self.dry_run = ctx, report, dry_run
+        self.ctx, self.report, self.dry_run, self.audited = ctx, report, dry_run, audited
 
     def reject(self, row: Mapped, error: FhirError) -> None:
         detail_es, detail_en = _error_text(error, "es"), _error_text(error, "en")
@@ -144,7 +152,7 @@ class ChunkWriter:
                 return rows
             started = now_us()
             try:
-                results = process(self.storage, self.ctx, entries)
+                results = self.transaction(entries, owners)
             except FhirError as error:
                 if error.status >= 500:
                     raise
@@ -157,6 +165,23 @@ class ChunkWriter:
             self.tally(entries, results, started)
             return rows
         return []
+
+    def transaction(self, entries: list[Entry], owners: list[int]) -> dict[int, Result]:
+        """The chunk's writes and (when audited) their Provenances, in one database transaction."""
+        check_unique(entries)
+
+        def work(writer: Writer) -> dict[int, Result]:
+            since = now_us()
+            results = process_in(writer, self.ctx, entries)
+            if self.audited:
+                by_row: dict[int, list[Stored]] = {}
+                for owner, saved in _written(entries, owners, results, since):
+                    by_row.setdefault(owner, []).append(saved)
+                items = [p for row in by_row.values() for p in batch_provenances(self.ctx, row)]
+                writer.create_many([(p, str(uuid.uuid4()), "POST") for p in items])
+            return results
+
+        return self.storage.write(work)
 
     def fail(self, row: Mapped, error: FhirError) -> list[Mapped]:
         self.reject(row, error)
@@ -179,6 +204,31 @@ class ChunkWriter:
                 counts.updated += 1
             else:
                 counts.unchanged += 1
+
+
+def _written(
+    entries: list[Entry], owners: list[int], results: dict[int, Result], since: int
+) -> list[tuple[int, Stored]]:
+    """The versions a transaction wrote (an unchanged PUT wrote none), each with the row it came from."""
+    saved = []
+    for entry, owner in zip(entries, owners, strict=True):
+        result = results.get(entry.index)
+        if result is None or result.version is None or result.last_modified is None or result.last_modified < since:
+            continue
+        version = Stored(0, str(entry.type_name), str(entry.res_id), result.version, result.last_modified, False, None)
+        saved.append((owner, version))
+    return saved
+
+
+def _record_table(storage: SqlStorage, ctx: RequestContext, source: str, table: str, report: ImportReport) -> None:
+    """The AuditEvent of one imported table: who imported it, when, and its counts."""
+    counts = report.table(table)
+    detail = f"import-legacy {source} {table}: read {counts.read}, imported {counts.imported}, skipped {counts.skipped}"
+    record_run(storage, ctx, detail, failed=False)
+
+
+def _changed(report: ImportReport) -> int:
+    return sum(count.created + count.updated for count in report.types.values())
 
 
 def _merge(report: ImportReport, part: ImportReport) -> None:
@@ -209,12 +259,11 @@ def run_import(
     from fhir_server.mappings.legacy.parallel import WriterPool
 
     report = ImportReport(source.name, dry_run=dry_run)
-    writer = ChunkWriter(storage, system_context(settings), report, dry_run)
+    ctx = system_context(settings)
+    audited = settings.audit_enabled and not dry_run
+    writer = ChunkWriter(storage, ctx, report, dry_run, audited)
     pool = WriterPool(settings, workers) if workers > 1 and not dry_run else None
-    trail = AuditTrail.from_settings(storage, settings) if settings.audit_enabled and not dry_run else None
     began = time.perf_counter()
-    if trail is not None:
-        trail.start()
 
     def done(table: str, total: int, written: list[Mapped], empty: list[Mapped], skipped: int) -> None:
         counts = report.table(table)
@@ -226,7 +275,7 @@ def run_import(
 
     try:
         for run in source.tables():
-            counts = report.table(run.table)
+            counts, changed_before = report.table(run.table), _changed(report)
             if progress is not None:
                 progress(run.table, 0, run.total)
             for chunk in _chunks(run.rows, chunk_size):
@@ -247,10 +296,10 @@ def run_import(
             for sent, written, part in pool.drain() if pool is not None else ():
                 _merge(report, part)
                 done(run.table, run.total, written, [], len(sent) - len(written))
+            if audited and _changed(report) > changed_before:  # a run that changed nothing leaves no trace
+                _record_table(storage, ctx, source.name, run.table, report)
     finally:
         if pool is not None:
             pool.close()
-        if trail is not None:
-            trail.stop()
         report.seconds = time.perf_counter() - began
     return report
