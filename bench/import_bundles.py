@@ -128,9 +128,12 @@ def main() -> int:
             command = [cli, "import", tmp] + (["--workers", str(args.workers)] if args.workers else [])
             command += ["--provenance-per-resource"] if args.provenance_per_resource else []
             started = time.perf_counter()
-            subprocess.run(command, env=env, check=True)
+            # Exit status 1 means some bundles were refused (listed above, e.g. a generated double booking).
+            status = subprocess.run(command, env=env, check=False).returncode
             elapsed = time.perf_counter() - started
         print(f"wall clock (process start to exit): {elapsed:.1f} s, {total / elapsed:,.0f} resources/s")
+        if status not in (0, 1):
+            return status
     finally:
         if not args.keep:
             with admin.connect() as connection:
