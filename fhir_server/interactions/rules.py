@@ -34,7 +34,7 @@ def before_save(
     check_unique_identifiers(writer, resource, res_id)
     resource = scheduling.check_transition(ctx, resource, current)
     resource = conform(writer, ctx, resource)
-    return scheduling.before_save(writer, resource)
+    return scheduling.before_save(writer, resource, res_id)
 
 
 def check_access(

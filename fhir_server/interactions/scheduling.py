@@ -31,8 +31,13 @@ def _slot_ids(appointment: dict[str, Any] | None) -> list[str]:
     return ids
 
 
-def before_save(writer: Writer, resource: dict[str, Any]) -> dict[str, Any]:
-    """The resource to store: an Appointment checked against its Slots and timed from them."""
+def before_save(writer: Writer, resource: dict[str, Any], res_id: str) -> dict[str, Any]:
+    """The resource to store: an Appointment checked against its Slots and timed from them; a Slot
+    written as ``free`` while an active appointment holds it stays ``busy``."""
+    if resource.get("resourceType") == "Slot":
+        if resource.get("status") == "free" and writer.is_claimed(f"Slot/{res_id}"):
+            return {**resource, "status": "busy"}
+        return resource
     if resource.get("resourceType") != "Appointment":
         return resource
     slots = []

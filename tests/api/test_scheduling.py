@@ -149,6 +149,11 @@ def test_slots_follow_their_appointments(client, clinic):
     assert booked.json()["start"] == "2026-12-01T09:00:00-05:00"  # taken from the slot
     assert client.get(f"/fhir/Slot/{slot_id}").json()["status"] == "busy"
     assert ids(client, "/fhir/Slot", status="free", schedule="Schedule/s-dr1") != [slot_id]
+    # Writing the held slot back as free does not free it: the appointment still holds it.
+    held = client.get(f"/fhir/Slot/{slot_id}").json()
+    rewritten = client.put(f"/fhir/Slot/{slot_id}", content=json.dumps({**held, "status": "free"}), headers=FHIR_JSON)
+    assert rewritten.status_code == 200, rewritten.text
+    assert client.get(f"/fhir/Slot/{slot_id}").json()["status"] == "busy"
     again = book(client, appointment("a2", None, None, "Patient/p2", slot=f"Slot/{slot_id}"))
     assert again.status_code == 409
     assert (
