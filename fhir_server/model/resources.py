@@ -23,7 +23,10 @@ R4_VERSION = "4.0.1"
 # and a value's verdict depends only on the value, so a known-valid value need not be validated again.
 # Codes, categories and references to the same patient, encounter and practitioner repeat across writes.
 _VALID: dict[tuple[type[FHIRAbstractModel], str], FHIRAbstractModel] = {}
-_VALID_LIMIT = 20_000
+_VALID_LIMIT = 8_192
+# Long values (narratives, contained resources, free text) seldom repeat: remembering them would only
+# hold memory (the key is the value's text), so only short ones are kept.
+_VALID_LONGEST = 512
 
 
 def _remember(key: tuple[type[FHIRAbstractModel], str], model: Any) -> None:
@@ -52,6 +55,8 @@ def pydantic_errors(resource: dict[str, Any]) -> list[dict[str, Any]]:
             for index, item in enumerate(items):
                 if isinstance(item, dict):
                     key = (child, repr(item))
+                    if len(key[1]) > _VALID_LONGEST:
+                        continue
                     known = _VALID.get(key)
                     if known is None:
                         misses.append((field_name, index, key))
@@ -60,6 +65,8 @@ def pydantic_errors(resource: dict[str, Any]) -> list[dict[str, Any]]:
             data[json_name] = items
         elif isinstance(value, dict):
             key = (child, repr(value))
+            if len(key[1]) > _VALID_LONGEST:
+                continue
             known = _VALID.get(key)
             if known is None:
                 misses.append((field_name, -1, key))
