@@ -24,28 +24,14 @@ from fhir_server.storage.migrate import upgrade
 from fhir_server.storage.repository import SqlStorage
 from tests.api.test_ops_timeouts import patients, write_lock
 from tests.conftest import _free_port
+from tests.faults.server import spawn
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRIES = 50
 
 
 def _start(database_url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "FHIR_DATABASE_URL": database_url, "FHIR_LOG_LEVEL": "warning",
-           "FHIR_BASE_URL": f"http://127.0.0.1:{port}/fhir", "FHIR_AUTH_ENABLED": "false",
-           "FHIR_REQUEST_TIMEOUT_SECONDS": "0", "FHIR_GRACEFUL_SHUTDOWN_SECONDS": "60"}  # fmt: skip
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fhir_server", "serve", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("server did not start")
+    return spawn(database_url, port, FHIR_REQUEST_TIMEOUT_SECONDS="0", FHIR_GRACEFUL_SHUTDOWN_SECONDS="60")
 
 
 def _in_flight(root: str) -> float:

@@ -10,7 +10,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import _free_port
+from tests.faults.server import spawn
 
 ROUNDS = int(os.environ.get("FHIR_KILL_ROUNDS", "3"))
 TAG = "urn:fhir-server:test:consultation"
@@ -29,21 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _start(database_url: str, port: int) -> subprocess.Popen[bytes]:
     # Crash consistency is the subject here, not authorization: an open server.
-    env = {**os.environ, "FHIR_DATABASE_URL": database_url, "FHIR_LOG_LEVEL": "warning",
-           "FHIR_BASE_URL": f"http://127.0.0.1:{port}/fhir", "FHIR_AUTH_ENABLED": "false"}  # fmt: skip
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fhir_server", "serve", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/fhir/metadata", timeout=2).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("server did not start")
+    return spawn(database_url, port)
 
 
 def _consultation(n: int) -> dict[str, object]:

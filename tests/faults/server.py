@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -31,41 +33,68 @@ def migrate(database_url: str) -> None:
     assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
 
 
+def spawn(
+    database_url: str, port: int, *, workers: int = 1, log: Any = None, new_session: bool = False, **extra: str
+) -> subprocess.Popen[bytes]:
+    """`fhir-server serve` on 127.0.0.1:``port``, returned once it answers; ``new_session`` puts it and its workers
+    in a process group of their own (so one SIGKILL takes them all)."""
+    output = log if log is not None else subprocess.DEVNULL
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fhir_server", "serve", "--port", str(port), "--workers", str(workers)],
+        cwd=ROOT, env=server_env(database_url, port, **extra), stdout=output, stderr=output,
+        start_new_session=new_session,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/fhir/metadata", timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    kill(process, group=new_session)
+    raise RuntimeError("server did not start")
+
+
+def kill(process: subprocess.Popen[bytes], *, group: bool = False) -> None:
+    """SIGKILL the server (and its process group when it has one), and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        if group:
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
+    process.wait()
+
+
 class Server:
     """`fhir-server serve` on a free loopback port; its stderr goes to a file the test can show."""
 
-    def __init__(self, database_url: str, log_dir: Path, *, workers: int = 1, **extra: str) -> None:
+    def __init__(
+        self, database_url: str, log_dir: Path, *, workers: int = 1, new_session: bool = False, **extra: str
+    ) -> None:
         self.database_url = database_url
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}/fhir"
         self.log_path = log_dir / f"server-{self.port}.log"
-        self.env = server_env(database_url, self.port, **extra)
+        self.extra = extra
         self.workers = workers
+        self.new_session = new_session
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Server:
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "fhir_server", "serve", "--port", str(self.port), "--workers", str(self.workers)],
-                cwd=ROOT, env=self.env, stdout=log, stderr=log,
-            )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{self.base}/metadata", timeout=2).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"server did not start:\n{self.log()}")
+                self.process = spawn(self.database_url, self.port, workers=self.workers, log=log,
+                                     new_session=self.new_session, **self.extra)  # fmt: skip
+            except RuntimeError as exc:
+                raise RuntimeError(f"{exc}:\n{self.log()}") from None
+        return self
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
 
     def kill(self) -> None:
         if self.process is not None:
-            self.process.kill()
-            self.process.wait()
+            kill(self.process, group=self.new_session)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -7,13 +7,8 @@ Short by default (two kills per engine); FHIR_FAULT_FULL=1 kills six times and l
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import os
 import random
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -24,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.faults.server import FHIR_JSON, FULL, ROOT, Server, count_by_identifier, report
+from tests.faults.server import FHIR_JSON, FULL, Server, count_by_identifier, report
 
 pytestmark = pytest.mark.slow
 KILLS = 6 if FULL else 2
@@ -40,26 +35,8 @@ DOCTOR = "Practitioner/kb-dr"
 class KillableServer(Server):
     """The server in its own process group, so a SIGKILL takes its workers down with it."""
 
-    def start(self) -> KillableServer:
-        with self.log_path.open("ab") as log:
-            command = [sys.executable, "-m", "fhir_server", "serve", "--port", str(self.port)]
-            self.process = subprocess.Popen([*command, "--workers", str(self.workers)], cwd=ROOT, env=self.env,
-                                            stdout=log, stderr=log, start_new_session=True)  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/metadata", timeout=2).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        self.kill()
-        raise RuntimeError(f"server did not start:\n{self.log()}")
-
-    def kill(self) -> None:
-        if self.process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+    def __init__(self, database_url: str, log_dir: Path, *, workers: int = 1) -> None:
+        super().__init__(database_url, log_dir, workers=workers, new_session=True)
 
 
 @dataclass

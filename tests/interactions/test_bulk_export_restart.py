@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,6 +13,7 @@ import pytest
 
 from fhir_server.storage.repository import SqlStorage
 from tests.conftest import _free_port
+from tests.faults.server import spawn
 from tests.security.conftest import seed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,23 +21,10 @@ COUNT = 1500
 
 
 def _start(database_url: str, port: int, bulk_dir: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "FHIR_DATABASE_URL": database_url, "FHIR_LOG_LEVEL": "warning",
-           "FHIR_BASE_URL": f"http://127.0.0.1:{port}/fhir", "FHIR_AUTH_ENABLED": "false",
-           "FHIR_AUDIT_ENABLED": "false", "FHIR_BULK_DIR": str(bulk_dir), "FHIR_BULK_BATCH_SIZE": "1",
-           "FHIR_BULK_LEASE_SECONDS": "1", "FHIR_BULK_POLL_SECONDS": "0.05"}  # fmt: skip
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fhir_server", "serve", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    return spawn(
+        database_url, port, FHIR_AUDIT_ENABLED="false", FHIR_BULK_DIR=str(bulk_dir), FHIR_BULK_BATCH_SIZE="1",
+        FHIR_BULK_LEASE_SECONDS="1", FHIR_BULK_POLL_SECONDS="0.05",
     )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/fhir/metadata", timeout=2).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("server did not start")
 
 
 @pytest.mark.slow
