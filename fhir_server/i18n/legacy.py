@@ -187,6 +187,7 @@ REPORT: dict[str, dict[str, str]] = {
         "en": "Accounts (inactive until a password reset): {created} created, {existing} already existed",
     },
     "legacy-report-findings": {"es": "Hallazgos ({count})", "en": "Findings ({count})"},
+    "legacy-report-by-code": {"es": "Hallazgos por tipo", "en": "Findings by kind"},
     "legacy-report-kept": {"es": "importada", "en": "imported"},
     "legacy-report-skipped": {"es": "omitida", "en": "skipped"},
     "legacy-report-total": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +98,12 @@ class ImportReport:
         for name, tcount in sorted(self.types.items()):
             lines.append(f"  {name:<22} {tcount.created:>9} {tcount.updated:>9} {tcount.unchanged:>9}")
         lines += ["", t("accounts", created=self.accounts_created, existing=self.accounts_existing)]
+        # A kind of finding can repeat on every row of a table: the summary first, then every row.
+        by_code = Counter((f.code, f.outcome) for f in self.findings)
+        if by_code:
+            lines += ["", t("by-code")]
+            for (code, kind_outcome), times in sorted(by_code.items()):
+                lines.append(f"  {code:<34} {t('kept' if kind_outcome == 'kept' else 'skipped'):<10} {times:>9}")
         lines += ["", t("findings", count=len(self.findings))]
         for f in self.findings:
             outcome = t("kept" if f.outcome == "kept" else "skipped")

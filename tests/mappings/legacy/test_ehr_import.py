@@ -86,6 +86,12 @@ def test_s13_counts_reconcile_and_every_trap_is_reported(
         assert report.tables[table].read == count, table
     reported = {(f.code, f.table, f.row) for f in report.findings}
     assert legacy_ehr.planted.findings <= reported, legacy_ehr.planted.findings - reported
+    # The text report summarises each kind of finding with its count before listing every row.
+    summary = report.text("es").split("Hallazgos por tipo", 1)[1].split("Hallazgos (", 1)[0]
+    for code in {f.code for f in report.findings}:
+        times = sum(1 for f in report.findings if f.code == code)
+        shown = [line.split() for line in summary.splitlines() if line.split()[:1] == [code]]
+        assert sum(int(parts[-1]) for parts in shown) == times, code
     # Per FHIR type: what the report says was created is what the database holds.
     for type_name in CLINICAL_TYPES:
         assert len(clinic_target.versions([type_name])) == report.types[type_name].created, type_name
