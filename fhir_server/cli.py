@@ -53,16 +53,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from fhir_server.cli_serve import worker_environment
     from fhir_server.logs import log_config
-    from fhir_server.storage.engine import make_engine
-    from fhir_server.storage.migrate import is_current
+    from fhir_server.storage.migrate import NOT_CURRENT, url_is_current
 
-    engine = make_engine(settings.database_url)
-    try:
-        current = is_current(engine)
-    finally:
-        engine.dispose()
-    if not current:
-        print("the database schema is not current: run `fhir-server migrate` first", file=sys.stderr)
+    if not url_is_current(settings.database_url):
+        print(NOT_CURRENT, file=sys.stderr)
         return 1
 
     host = args.host or settings.host
@@ -117,7 +111,7 @@ def _load_terminology(settings: Settings, args: argparse.Namespace) -> int:
     from fhir_server.errors import FhirError
     from fhir_server.interactions.terminology_load import LoadOptions, load_terminology
     from fhir_server.storage.engine import make_engine
-    from fhir_server.storage.migrate import is_current
+    from fhir_server.storage.migrate import NOT_CURRENT, is_current
     from fhir_server.storage.params.common import ExtractContext
     from fhir_server.storage.repository import SqlStorage
     from fhir_server.terminology.loaders.overlay import BadFile
@@ -141,7 +135,7 @@ def _load_terminology(settings: Settings, args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     try:
         if not is_current(engine):
-            print("the database schema is not current: run `fhir-server migrate` first", file=sys.stderr)
+            print(NOT_CURRENT, file=sys.stderr)
             return 1
         storage = SqlStorage(engine, context=ExtractContext(settings.zone, settings.base_url))
         report = load_terminology(storage, _system_context(settings), options)

@@ -265,12 +265,12 @@ _HANDLERS: dict[str, Callable[[sa.Engine, argparse.Namespace, Settings], int]] =
 def run_auth_command(settings: Settings, args: argparse.Namespace) -> int:
     """Run one of AUTH_COMMANDS against the configured database."""
     from fhir_server.storage.engine import make_engine
-    from fhir_server.storage.migrate import is_current
+    from fhir_server.storage.migrate import NOT_CURRENT, is_current
 
     engine = make_engine(settings.database_url)
     try:
         if not is_current(engine):
-            _say("the database schema is not current: run `fhir-server migrate` first", err=True)
+            _say(NOT_CURRENT, err=True)
             return 1
         return _HANDLERS[args.command](engine, args, settings)
     except FhirError as exc:

@@ -45,8 +45,7 @@ def run_import_command(settings: Settings, args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from fhir_server.interactions.bulk_import import runner, sources
-    from fhir_server.storage.engine import make_engine
-    from fhir_server.storage.migrate import is_current
+    from fhir_server.storage.migrate import NOT_CURRENT, url_is_current
 
     try:
         files = sources.discover(args.paths)
@@ -56,13 +55,8 @@ def run_import_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.batch < 1 or args.workers < 0:
         _say("import: --batch must be at least 1 and --workers not negative", err=True)
         return 2
-    engine = make_engine(settings.database_url)
-    try:
-        current = is_current(engine)
-    finally:
-        engine.dispose()
-    if not current:
-        _say("the database schema is not current: run `fhir-server migrate` first", err=True)
+    if not url_is_current(settings.database_url):
+        _say(NOT_CURRENT, err=True)
         return 1
     config = runner.Config(
         database_url=settings.database_url,

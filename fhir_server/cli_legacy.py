@@ -67,7 +67,7 @@ def run_legacy_command(settings: Settings, args: argparse.Namespace) -> int:
     from fhir_server.mappings.legacy.progress import BarProgress
     from fhir_server.mappings.legacy.runner import run_import
     from fhir_server.storage.engine import make_engine
-    from fhir_server.storage.migrate import is_current
+    from fhir_server.storage.migrate import NOT_CURRENT, is_current
     from fhir_server.storage.params.common import ExtractContext
     from fhir_server.storage.repository import SqlStorage
 
@@ -77,7 +77,7 @@ def run_legacy_command(settings: Settings, args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     try:
         if not is_current(engine):
-            _say("the database schema is not current: run `fhir-server migrate` first", err=True)
+            _say(NOT_CURRENT, err=True)
             return 1
         storage = SqlStorage(engine, context=ExtractContext(settings.zone, settings.base_url))
         try:

@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from fhir_server.storage.engine import make_engine
+
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 MIGRATION_LOCK_TIMEOUT = "5s"
 
@@ -34,9 +36,21 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+NOT_CURRENT = "the database schema is not current: run `fhir-server migrate` first"
+
+
 def is_current(engine: Engine) -> bool:
     """True when the database is at the newest revision."""
     script = ScriptDirectory.from_config(alembic_config(str(engine.url)))
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_heads()
     return set(current) == set(script.get_heads())
+
+
+def url_is_current(url: str) -> bool:
+    """``is_current`` for a database URL, on an engine of its own that is disposed afterwards."""
+    engine = make_engine(url)
+    try:
+        return is_current(engine)
+    finally:
+        engine.dispose()
