@@ -121,7 +121,12 @@ def process_bundle(
     storage: SqlStorage, ctx: RequestContext, body: bytes, max_entries: int, representation: bool
 ) -> Result:
     """Process a transaction or batch Bundle and answer its response Bundle."""
-    kind, raw_entries = parse_bundle(parse_json(body), max_entries)
+    parsed = parse_json(body)
+    if isinstance(parsed, dict):
+        # What the HTTP layer labels and charges the request by, even when the bundle is refused below.
+        listed = parsed.get("entry")
+        ctx.memo["bundle"] = (parsed.get("type"), len(listed) if isinstance(listed, list) else 0)
+    kind, raw_entries = parse_bundle(parsed, max_entries)
     in_transaction = kind == "transaction"
     responses: dict[int, dict[str, Any]] = {}
     entries: list[Entry] = []

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from fhir_server.api.deps import context_of, query_pairs, settings_of, storage_of
 from fhir_server.api.execution import run_long, run_short
+from fhir_server.api.limits import STATE_ENTRIES, STATE_INTERACTION
 from fhir_server.api.negotiation import preferences, require_body_type
 from fhir_server.api.responses import outcome_response, render_json
 from fhir_server.api.routes.common import BUNDLE_BODY, FORM_BODY, responses
@@ -60,5 +61,13 @@ async def batch_or_transaction(request: Request) -> Response:
     ctx = context_of(request)
     settings = settings_of(request)
     representation = preferences(request).return_ == "representation" and "prefer" in request.headers
-    result = await run_long(process_bundle, storage_of(request), ctx, body, settings.max_bundle_entries, representation)
+    try:
+        result = await run_long(
+            process_bundle, storage_of(request), ctx, body, settings.max_bundle_entries, representation
+        )
+    finally:
+        kind, entries = ctx.memo.get("bundle", (None, 0))
+        # Read after the response by the access log, the metrics and the rate limiter.
+        setattr(request.state, STATE_INTERACTION, kind if kind in ("transaction", "batch") else "bundle")
+        setattr(request.state, STATE_ENTRIES, entries)
     return outcome_response(request, result)
