@@ -32,13 +32,14 @@ def create_app(settings: Settings | None = None, *, storage: SqlStorage | None =
     settings = settings or Settings()
     owns_storage = storage is None
     if storage is None:
+        timeout_ms = statement_timeout_ms(settings)
         engine = make_engine(
             settings.database_url,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_pool_overflow,
-            statement_timeout_ms=statement_timeout_ms(settings),
+            statement_timeout_ms=timeout_ms,
         )
-        storage = storage_for(settings, engine)  # with the read replica when configured
+        storage = storage_for(settings, engine, timeout_ms)  # with the read replica when configured
     audit = AuditTrail.from_settings(storage, settings) if settings.audit_enabled else None
     bulk_workers = export_workers(storage, settings)
 

@@ -71,14 +71,21 @@ class ReadYourWritesMiddleware:
             await self.app(scope, receive, send_with_mark)
 
 
-def storage_for(settings: Settings, engine: Engine) -> SqlStorage:
-    """The storage for the settings: with the replica of FHIR_DATABASE_REPLICA_URL when there is one."""
+def storage_for(settings: Settings, engine: Engine, statement_timeout_ms: int = 0) -> SqlStorage:
+    """The storage for the settings: with the replica of FHIR_DATABASE_REPLICA_URL when there is one.
+
+    Reads get the same statement timeout as the primary: the request time limit relies on it for them.
+    """
     if not settings.database_replica_url:
         return SqlStorage(engine)
     if is_sqlite(engine):
         log.warning("FHIR_DATABASE_REPLICA_URL is ignored: SQLite has no replicas")
         return SqlStorage(engine)
-    pool = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_overflow}
+    pool = {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_pool_overflow,
+        "statement_timeout_ms": statement_timeout_ms,
+    }
     return ReplicatedStorage(
         engine,
         make_replica_engine(settings.database_replica_url, **pool),

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from fhir_server.api.app import create_app
@@ -146,3 +147,16 @@ def test_sqlite_ignores_the_replica_setting(tmp_path: Any, caplog: pytest.LogCap
         application = create_app(make_settings(url, database_replica_url="postgresql://127.0.0.1:1/none"))
     assert type(application.state.storage) is SqlStorage
     assert "SQLite has no replicas" in caplog.text
+
+
+def test_replica_reads_are_bounded_by_the_same_statement_timeout(app: Any) -> None:
+    storage = app.state.storage
+
+    def timeout_of(engine: sa.Engine) -> str:
+        with engine.connect() as connection:
+            return str(connection.exec_driver_sql("SHOW statement_timeout").scalar())
+
+    primary = timeout_of(storage.engine)
+    assert primary not in ("0", "")  # the request time limit relies on it for reads
+    assert timeout_of(storage.replica_engine) == primary
+    assert timeout_of(storage.read_engine) == primary
