@@ -18,15 +18,9 @@ if TYPE_CHECKING:
 
 
 def _system_context(settings: Settings) -> RequestContext:
-    from fhir_server.interactions.context import Principal, RequestContext
+    from fhir_server.interactions.context import system_context
 
-    return RequestContext(
-        base_url=settings.base_url,
-        language=settings.default_language,
-        zone=settings.zone,
-        principal=Principal(kind="system"),
-        clinic_profiles=settings.clinic_profiles,
-    )
+    return system_context(settings)
 
 
 def _migrate(settings: Settings) -> int:

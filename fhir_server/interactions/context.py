@@ -8,6 +8,7 @@ from typing import Any
 
 from fhir_server.auth.scopes import ScopeSet
 from fhir_server.errors import Issue
+from fhir_server.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +67,15 @@ class Result:
     location: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     info: Issue | None = None  # an informational OperationOutcome when there is no resource
+
+
+def system_context(settings: Settings, request_id: str = "-") -> RequestContext:
+    """The server writing as itself (loaders, importers): no user, the clinic's zone and profile mode."""
+    return RequestContext(
+        base_url=settings.base_url,
+        language=settings.default_language,
+        zone=settings.zone,
+        request_id=request_id,
+        principal=Principal(kind="system"),
+        clinic_profiles=settings.clinic_profiles,
+    )

@@ -24,7 +24,8 @@ from fhir_server.errors import FhirError
 from fhir_server.i18n import translate
 from fhir_server.interactions.bulk_import.audit import batch_provenances, record_run
 from fhir_server.interactions.bundle_entries import Entry, parse_entry
-from fhir_server.interactions.context import Principal, RequestContext, Result
+from fhir_server.interactions.context import RequestContext, Result
+from fhir_server.interactions.context import system_context as server_context
 from fhir_server.interactions.transaction import check_unique, process_in
 from fhir_server.mappings.legacy.accounts import create_accounts
 from fhir_server.mappings.legacy.records import Finding, LegacySource, Mapped
@@ -69,14 +70,7 @@ class DryRunStorage(SqlStorage):
 
 def system_context(settings: Settings) -> RequestContext:
     """The importer writes as the server itself (no user), in the clinic's zone and profile mode."""
-    return RequestContext(
-        base_url=settings.base_url,
-        language=settings.default_language,
-        zone=settings.zone,
-        request_id="legacy-import",
-        principal=Principal(kind="system"),
-        clinic_profiles=settings.clinic_profiles,
-    )
+    return server_context(settings, "legacy-import")
 
 
 def _chunks(rows: Iterator[Mapped], size: int) -> Iterator[list[Mapped]]:
