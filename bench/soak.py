@@ -1,7 +1,7 @@
 """Soak: mixed traffic at 8-32 clients for a fixed time, then a consistency check.
 
 Usage:
-  python bench/soak.py --spawn [--admin-url URL] [--workers 2] [--clients 16] [--seconds 60]
+  python bench/soak.py --spawn [--admin-url URL] [--workers 2] [--clients 16] [--seconds 60] [--mix writes|clinic]
   python bench/soak.py BASE_URL [--server-pid PID] [--token TOKEN] [--clients 16] [--seconds 60]
 
 ``--spawn`` creates a scratch PostgreSQL database, migrates it, runs ``fhir-server serve --workers N``
@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from soak_check import check
-from soak_traffic import ClientReport, Target, headers, run_client, seed_resources
+from soak_traffic import MIXES, ClientReport, Target, headers, run_client, seed_resources
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,6 +57,18 @@ def rss_kib(pid: int) -> dict[int, int]:
         line = next((x for x in status.splitlines() if x.startswith("VmRSS:")), "VmRSS: 0 kB")
         result[current] = int(line.split()[1])
     return result
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of the process and all its descendants (from /proc)."""
+    ticks = 0
+    for current in rss_kib(pid):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -118,10 +130,10 @@ def seed(target: Target) -> None:
     connection.close()
 
 
-def run(target: Target, clients: int, seconds: float) -> tuple[list[ClientReport], float]:
+def run(target: Target, clients: int, mix: str, seconds: float) -> tuple[list[ClientReport], float]:
     barrier = mp.Barrier(clients + 1)
     results: mp.Queue[ClientReport] = mp.Queue()
-    processes = [mp.Process(target=run_client, args=(target, 1000 + n, seconds, barrier, results))
+    processes = [mp.Process(target=run_client, args=(target, 1000 + n, mix, seconds, barrier, results))
                  for n in range(clients)]  # fmt: skip
     for process in processes:
         process.start()
@@ -179,6 +191,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--mix", choices=sorted(MIXES), default="writes", help="request mix (weights in soak_traffic)")
     parser.add_argument("--token")
     parser.add_argument("--server-pid", type=int)
     args = parser.parse_args()
@@ -196,10 +209,17 @@ def main() -> int:
     try:
         seed(target)
         mode = f"spawned, {args.workers} workers, auth off" if spawned else base_url
-        print(f"soak: {args.clients} client processes, {args.seconds:.0f} s, server {mode}")
+        weights = ", ".join(f"{k} {v}" for k, v in MIXES[args.mix].items())
+        print(f"soak: {args.clients} client processes, {args.seconds:.0f} s, mix {args.mix} ({weights}), server {mode}")
         _rss_line("at start", pid)
-        reports, elapsed = run(target, args.clients, args.seconds)
+        cpu_before = cpu_seconds(pid) if pid else None
+        reports, elapsed = run(target, args.clients, args.mix, args.seconds)
         errors = report(reports, elapsed)
+        if pid and cpu_before is not None:
+            total = sum(len(v) for r in reports for v in r.latencies.values())
+            used = cpu_seconds(pid) - cpu_before
+            print(f"server CPU: {used:.1f} s in {elapsed:.1f} s ({used / elapsed:.2f} cores), "
+                  f"{1000 * used / max(total, 1):.2f} ms per request")  # fmt: skip
         _rss_line("at end", pid)
         problems = check(target, reports)
     finally:

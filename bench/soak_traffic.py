@@ -21,8 +21,13 @@ PATIENTS = 200
 CONDITIONAL_POOL = 400  # identifier values shared by every client's conditional creates
 COND_SYSTEM = "urn:fhir-server:soak:cond"
 FAMILIES = ["Pérez", "Guamán", "Núñez", "Quishpe", "Andrade", "Zambrano", "Torres", "Vera"]
-# Weights of the mix (per hundred requests).
-MIX = {"read": 40, "search": 22, "create": 10, "conditional": 8, "transaction": 8, "booking": 8, "cancel": 4}
+# Weights of each mix (per hundred requests). "writes" is write-heavy (38 % writes, a stress mix);
+# "clinic" is a clinic's working day: the front end reads agendas, records and searches far more
+# often than it books or records (15 % writes, every kind still present).
+MIXES = {
+    "writes": {"read": 40, "search": 22, "create": 10, "conditional": 8, "transaction": 8, "booking": 8, "cancel": 4},
+    "clinic": {"read": 55, "search": 30, "create": 5, "conditional": 2, "transaction": 3, "booking": 3, "cancel": 2},
+}
 
 
 @dataclass
@@ -109,8 +114,10 @@ def _created_from(location: str | None) -> tuple[str, str] | None:
 class Client:
     """One simulated client: a connection and the record of its requests."""
 
-    def __init__(self, target: Target, seed: int) -> None:
+    def __init__(self, target: Target, seed: int, mix: dict[str, int]) -> None:
         self.target = target
+        self.kinds = list(mix)
+        self.weights = list(mix.values())
         self.rng = random.Random(seed)
         self.report = ClientReport()
         self.connection = http.client.HTTPConnection(target.host, target.port, timeout=30)
@@ -139,7 +146,7 @@ class Client:
         return f"Patient/soak-p{self.rng.randrange(PATIENTS)}"
 
     def step(self) -> None:
-        kind = self.rng.choices(list(MIX), weights=list(MIX.values()))[0]
+        kind = self.rng.choices(self.kinds, weights=self.weights)[0]
         getattr(self, f"_{kind}")()
 
     def _read(self) -> None:
@@ -193,9 +200,9 @@ class Client:
             self.report.cancelled.add(aid)
 
 
-def run_client(target: Target, seed: int, deadline_after: float, barrier: Any, results: Any) -> None:
+def run_client(target: Target, seed: int, mix: str, deadline_after: float, barrier: Any, results: Any) -> None:
     """Process entry point: wait for the others, run the mix until the deadline, send the report."""
-    client = Client(target, seed)
+    client = Client(target, seed, MIXES[mix])
     barrier.wait()
     deadline = time.monotonic() + deadline_after
     while time.monotonic() < deadline:

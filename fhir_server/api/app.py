@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fhir_server import __version__
 from fhir_server.api.bearer import BearerMiddleware
 from fhir_server.api.errors import install_error_handlers
+from fhir_server.api.fast_routes import install_fast_routes
 from fhir_server.api.middleware import FhirMiddleware
 from fhir_server.api.ops import install_limits, install_observability, statement_timeout_ms
 from fhir_server.api.read_your_writes import ReadYourWritesMiddleware, storage_for
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, storage: SqlStorage | None =
     for module in (bulk, system, type_level, instance_level, operations):
         app.include_router(module.router, prefix=FHIR_PREFIX)
     load_operations()
+    install_fast_routes(app)
 
     install_error_handlers(app)
     install_limits(app, settings)  # inside the bearer check: buckets are per token
