@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
 
 from fhir_server.interactions.context import Principal, RequestContext
 from fhir_server.model.json import loads
 from fhir_server.model.validation import validate
 from fhir_server.storage.repository import HistoryQuery, SqlStorage
+from fhir_server.storage.schema import deferred_record
 from tests.conftest import BASE_URL
 
 
@@ -22,10 +26,18 @@ def context(principal: Principal | None = None, request_id: str = "req-1") -> Re
 def written(storage: SqlStorage, type_name: str) -> list[dict[str, Any]]:
     """Every stored AuditEvent or Provenance, oldest first, each checked to be valid R4.
 
-    Records committed with writes are indexed by the trail's drain; run it first.
+    Records committed with writes are indexed by the trail's drain; run it first, and wait for the
+    application's own trail when it holds some of them (its drain skips rows another one locked).
     """
-    while storage.drain_deferred(10_000):
-        pass
+    deadline = time.monotonic() + 30
+    while True:
+        while storage.drain_deferred(10_000):
+            pass
+        with storage.engine.connect() as connection:
+            if not connection.execute(sa.select(sa.func.count()).select_from(deferred_record)).scalar_one():
+                break
+        assert time.monotonic() < deadline, "the outbox did not empty"
+        time.sleep(0.01)
     rows = storage.history(HistoryQuery(type=type_name, count=10_000)).rows
     found = [loads(row.content) for row in reversed(rows) if row.content is not None]
     for resource in found:

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from fhir_server.api.app import create_app
@@ -19,6 +20,7 @@ from fhir_server.model.json import dumps
 from fhir_server.storage.engine import make_engine
 from fhir_server.storage.records import Stored
 from fhir_server.storage.repository import SqlStorage
+from fhir_server.storage.schema import deferred_record
 from tests.audit.helpers import agent, context, entities, patient_ids, request_ids, written
 from tests.conftest import BASE_URL, make_settings
 from tests.fhir_helpers import FHIR_JSON, observation, patient
@@ -160,3 +162,20 @@ def test_the_application_runs_a_trail_and_flushes_it_on_shutdown(storage, databa
     events = written(storage, "AuditEvent")
     assert [e["action"] for e in events] == ["C", "C", "R"]
     assert trail_for(BASE_URL) is None
+
+
+def test_a_burst_goes_through_the_outbox_and_nothing_is_lost(storage):
+    # Not started: no thread flushes behind the test's back.
+    burst = AuditTrail(storage, BASE_URL, flush_interval_s=3600, batch_size=2, max_queued=100)
+    for n in range(7):
+        burst.enqueue(
+            Access("read", 200, now_us(), Actor(), BASE_URL, f"req-{n}", "Patient", f"p{n}", None, (f"p{n}",))
+        )
+    # 4 go to the outbox (5 and 3 were still waiting behind them), 3 are stored at once, then one drain
+    # transaction (a batch: 2) indexes outbox records up to the limit of 1.
+    assert burst.flush(drain_limit=1) == 5
+    with storage.engine.connect() as connection:
+        waiting = connection.execute(sa.select(sa.func.count()).select_from(deferred_record)).scalar_one()
+    assert waiting == 2
+    events = written(storage, "AuditEvent")
+    assert sorted(request_ids(e)[0] for e in events) == [f"req-{n}" for n in range(7)]
