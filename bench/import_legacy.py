@@ -14,6 +14,8 @@ diagnoses and prescriptions (about six legacy rows and fifteen FHIR resources).
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import sys
 import time
 import uuid
@@ -64,6 +66,22 @@ def _load_clinic(storage: SqlStorage) -> None:
     load_built_ins(storage, ctx)
 
 
+def _machine_cpu() -> float:
+    """CPU seconds every process on the machine has used (Linux; 0 elsewhere)."""
+    try:
+        with Path("/proc/stat").open() as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+    except OSError:
+        return 0.0
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+
+
+def _own_cpu() -> float:
+    """CPU seconds of this process and its finished children (the writer processes)."""
+    mine, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return mine.ru_utime + mine.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=5000)
@@ -97,7 +115,7 @@ def main() -> None:
             settings = Settings(database_url=fhir_url, base_url=BASE_URL)
             source = open_ehr_source(legacy_url, dpa=dpa)
             progress = BarProgress()
-            began = time.perf_counter()
+            began, machine_before, own_before = time.perf_counter(), _machine_cpu(), _own_cpu()
             profiler = None
             if args.profile is not None:
                 import cProfile
@@ -115,12 +133,17 @@ def main() -> None:
                 progress.close()
                 source.close()
             seconds = time.perf_counter() - began
+            machine, own = _machine_cpu() - machine_before, _own_cpu() - own_before
             resources = sum(t.created + t.updated + t.unchanged for t in report.types.values())
             print(report.text("en").split("\n\nFindings")[0])
             print(
                 f"\nimported {report.rows_read} legacy rows ({resources} FHIR resources, "
                 f"{len(report.findings)} findings) in {seconds:.1f} s: "
                 f"{report.rows_read / seconds:.0f} legacy rows/s, {resources / seconds:.0f} resources/s"
+            )
+            print(
+                f"CPU: importer processes {own:.0f} s, everything else on the machine (PostgreSQL, other "
+                f"users) {machine - own:.0f} s, of {seconds * (os.cpu_count() or 1):.0f} s available"
             )
         finally:
             engine.dispose()

@@ -24,6 +24,9 @@ _WORKER: dict[str, Any] = {}
 
 
 def _start(settings: Settings) -> None:
+    from fhir_server.mappings.legacy.runner import collect_less
+
+    collect_less()
     engine = make_engine(settings.database_url, pool_size=2, max_overflow=2)
     storage = SqlStorage(engine, context=ExtractContext(settings.zone, settings.base_url))
     _WORKER.update(storage=storage, settings=settings)
