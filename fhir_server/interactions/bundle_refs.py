@@ -10,6 +10,7 @@ from fhir_server.errors import NotFound, PreconditionFailed
 from fhir_server.interactions.context import RequestContext
 from fhir_server.interactions.criteria import parse_criteria
 from fhir_server.model.references import RefKind, parse_reference
+from fhir_server.search.query import SearchQuery
 from fhir_server.storage.writer import Writer
 
 
@@ -34,22 +35,73 @@ def conditional_references(resources: list[dict[str, Any]]) -> set[str]:
     return {r for r in found if (ref := parse_reference(r)) is not None and ref.kind is RefKind.CONDITIONAL}
 
 
+# Parsed criteria of the conditional references seen, by (reference, base URL, zone).
+_CRITERIA: dict[tuple[str, str, Any], SearchQuery] = {}
+_CRITERIA_LIMIT = 1_024
+
+
 def resolve_conditional(writer: Writer, ctx: RequestContext, reference: str) -> str:
     """``Type/id`` of the one resource a conditional reference matches (404 none, 412 several)."""
     type_name, _, query = reference.partition("?")
-    criteria = parse_criteria(ctx, type_name, query)
-    matches = writer.search(criteria).rows
+    key = (reference, ctx.base_url, ctx.zone)
+    criteria = _CRITERIA.get(key)
+    if criteria is None:
+        criteria = parse_criteria(ctx, type_name, query)
+        if len(_CRITERIA) >= _CRITERIA_LIMIT:
+            _CRITERIA.clear()
+        _CRITERIA[key] = criteria
+    # The search runs in every transaction (a match may have appeared or gone since); only its
+    # parsing and SQL are reused.
+    matches = writer.match_ids(criteria, ("conditional-reference", *key))
     if not matches:
         raise NotFound("conditional-reference-none", reference=reference)
     if len(matches) > 1:
         raise PreconditionFailed(
             "conditional-reference-many", code="multiple-matches", reference=reference, count=len(matches)
         )
-    return f"{type_name}/{matches[0].id}"
+    return f"{type_name}/{matches[0]}"
 
 
 def rewrite(value: Any, mapping: dict[str, str]) -> Any:
     """A copy with every mapped reference replaced (and uri values equal to a mapped urn)."""
+    if type(value) is dict:
+        return _rewrite_dict(value, mapping)
+    if type(value) is list:
+        return _rewrite_list(value, mapping)
+    return _rewrite_any(value, mapping)
+
+
+# Exact JSON types take the fast paths below (every entry's whole tree is copied); anything else
+# (a dict or str subclass) goes through the general one.
+def _rewrite_dict(value: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
+    result = {}
+    for key, item in value.items():
+        kind = type(item)
+        if kind is str:
+            result[key] = mapping[item] if item in mapping and (key == "reference" or item.startswith("urn:")) else item
+        elif kind is dict:
+            result[key] = _rewrite_dict(item, mapping)
+        elif kind is list:
+            result[key] = _rewrite_list(item, mapping)
+        elif kind is int or kind is bool or kind is float or item is None:
+            result[key] = item
+        else:
+            result[key] = _rewrite_any({key: item}, mapping)[key]
+    return result
+
+
+def _rewrite_list(value: list[Any], mapping: dict[str, str]) -> list[Any]:
+    return [
+        _rewrite_dict(item, mapping)
+        if type(item) is dict
+        else _rewrite_list(item, mapping)
+        if type(item) is list
+        else _rewrite_any(item, mapping)
+        for item in value
+    ]
+
+
+def _rewrite_any(value: Any, mapping: dict[str, str]) -> Any:
     if isinstance(value, dict):
         result = {}
         for key, item in value.items():

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from operator import itemgetter
+
 from sqlalchemy import Connection, bindparam, delete, insert, literal_column, select
 
-from fhir_server.storage.bulk import bulk_insert
+from fhir_server.storage.bulk import bulk_insert, copy_rows
 from fhir_server.storage.indexing import IndexRows
+from fhir_server.storage.params.common import Row
 from fhir_server.storage.schema import INDEX_TABLES
 
 _DELETES = {kind: delete(table).where(table.c.resource_pk == bindparam("pk")) for kind, table in INDEX_TABLES.items()}
@@ -41,9 +45,45 @@ def insert_rows(connection: Connection, pk: int, res_type: str, rows: IndexRows)
 
 def insert_many(connection: Connection, resources: list[tuple[int, str, IndexRows]]) -> None:
     """Write the index rows of many resources, one multi-row INSERT per index table."""
-    by_kind: dict[str, list[dict[str, object]]] = {}
+    if connection.dialect.name != "postgresql":
+        by_kind: dict[str, list[dict[str, object]]] = {}
+        for pk, res_type, rows in resources:
+            for kind, kind_rows in rows.items():
+                by_kind.setdefault(kind, []).extend(
+                    {**row, "resource_pk": pk, "res_type": res_type} for row in kind_rows
+                )
+        for kind, kind_rows in by_kind.items():
+            bulk_insert(connection, INDEX_TABLES[kind], kind_rows)
+        return
+    # COPY value rows built straight from the extracted rows (no merged dict per row). The columns
+    # are those of the kind's first row, as ``bulk_insert`` would take them.
+    by_kind_values: dict[str, tuple[list[str], Callable[[Row], tuple[object, ...]], list[Sequence[object]]]] = {}
     for pk, res_type, rows in resources:
         for kind, kind_rows in rows.items():
-            by_kind.setdefault(kind, []).extend({**row, "resource_pk": pk, "res_type": res_type} for row in kind_rows)
-    for kind, kind_rows in by_kind.items():
-        bulk_insert(connection, INDEX_TABLES[kind], kind_rows)
+            if not kind_rows:
+                continue
+            found = by_kind_values.get(kind)
+            if found is None:
+                first = {**kind_rows[0], "resource_pk": pk, "res_type": res_type}
+                names = [c.name for c in INDEX_TABLES[kind].columns if c.name in first]
+                found = by_kind_values[kind] = (names, _getter(names[2:]), [])
+            _names, getter, values = found
+            head = (pk, res_type)
+            values.extend(head + getter(row) for row in kind_rows)
+    for kind, (names, _getter_of_kind, values) in by_kind_values.items():
+        copy_rows(connection, INDEX_TABLES[kind], names, values)
+
+
+def _getter(fields: list[str]) -> Callable[[Row], tuple[object, ...]]:
+    """The row's values of these fields, None for a field it lacks (like ``dict.get``)."""
+    fast = itemgetter(*fields)
+    single = len(fields) == 1
+
+    def values(row: Row) -> tuple[object, ...]:
+        try:
+            found = fast(row)
+        except KeyError:
+            return tuple(row.get(c) for c in fields)
+        return (found,) if single else found
+
+    return values

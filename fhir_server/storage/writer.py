@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, text, tuple_, update
@@ -13,8 +13,9 @@ from fhir_server.model.json import dumps, loads
 from fhir_server.model.meta import stamp
 from fhir_server.search.query import SearchQuery
 from fhir_server.storage import claims, index_writer
-from fhir_server.storage.bulk import bulk_insert
+from fhir_server.storage.bulk import bulk_insert, copy_rows, copy_rows_checked
 from fhir_server.storage.indexing import index_rows
+from fhir_server.storage.paging import build_page
 from fhir_server.storage.params.common import ExtractContext
 from fhir_server.storage.records import Page, Stored
 from fhir_server.storage.schema import appointment_claim, deferred_record, resource, resource_version
@@ -26,6 +27,11 @@ _INSERT_CURRENT = insert(resource).returning(resource.c.pk)
 _INSERT_CURRENT_MANY = insert(resource).returning(resource.c.pk, sort_by_parameter_order=True)
 _UPDATE_CURRENT = update(resource).where(resource.c.pk == bindparam("key"))
 _INSERT_VERSION = insert(resource_version)
+_NEXT_PKS = text(
+    "SELECT nextval(seq) FROM (SELECT pg_get_serial_sequence('resource', 'pk') AS seq) AS s, generate_series(1, :n)"
+)
+_CURRENT_COLUMNS = ("pk", "res_type", "res_id", "version", "last_updated", "deleted", "content")
+_VERSION_COLUMNS = ("resource_pk", "res_type", "res_id", "version", "last_updated", "method", "deleted", "content")
 _SELECT_CURRENT = select(*CURRENT_COLUMNS).where(
     resource.c.res_type == bindparam("res_type"), resource.c.res_id == bindparam("res_id")
 )
@@ -39,6 +45,10 @@ def row_to_stored(row: Any) -> Stored:
     """A Stored record from a current-table row."""
     return Stored(row.pk, row.res_type, row.res_id, row.version, row.last_updated, row.deleted, row.content)
 
+
+# Search SQL of conditional references, by what the caller says identifies the query.
+_MATCH_STATEMENTS: dict[Hashable, Any] = {}
+_MATCH_STATEMENTS_LIMIT = 1_024
 
 TERMINOLOGY_TYPES = frozenset({"CodeSystem", "ValueSet"})
 
@@ -92,6 +102,18 @@ class Writer:
     def search(self, query: SearchQuery) -> Page:
         """Search inside this transaction (sees its own writes)."""
         return run_search(self.connection, query)
+
+    def match_ids(self, query: SearchQuery, key: Hashable) -> list[str]:
+        """Ids of the rows ``search(query).rows`` would hold; the SQL is built once per ``key``, which
+        must stand for the query (a conditional reference resolved in bundle after bundle)."""
+        stmt = _MATCH_STATEMENTS.get(key)
+        if stmt is None:
+            stmt = build_page(query)[0]
+            if len(_MATCH_STATEMENTS) >= _MATCH_STATEMENTS_LIMIT:
+                _MATCH_STATEMENTS.clear()
+            _MATCH_STATEMENTS[key] = stmt
+        rows = self.connection.execute(stmt).all()
+        return [row[2] for row in rows[: query.count]]  # res_id, as in CURRENT_COLUMNS
 
     def versions(self, types: Sequence[str]) -> list[tuple[str, str, int, int]]:
         """(type, id, version, last_updated) of the live resources of these types, as this transaction sees them."""
@@ -166,23 +188,16 @@ class Writer:
         for resource_json, res_id, _method in items:
             stamped = stamp(resource_json, res_id, 1, instant)
             prepared.append((stamped, dumps(stamped)))
-        rows = [
-            {
-                "res_type": r["resourceType"],
-                "res_id": r["id"],
-                "version": 1,
-                "last_updated": instant,
-                "deleted": False,
-                "content": content,
-            }
-            for r, content in prepared
-        ]
-        pks = self.connection.execute(_INSERT_CURRENT_MANY, rows).scalars().all()
+        pks = self._insert_current_many(prepared, instant)
         saved = [
             Stored(pk, r["resourceType"], r["id"], 1, instant, False, content, method)
             for pk, (r, content), (_, _, method) in zip(pks, prepared, items, strict=True)
         ]
-        bulk_insert(self.connection, resource_version, [self._version_row(s) for s in saved])
+        if self.postgres:
+            rows = ((s.pk, s.type, s.id, 1, instant, s.method, False, s.content) for s in saved)
+            copy_rows(self.connection, resource_version, _VERSION_COLUMNS, rows)
+        else:
+            bulk_insert(self.connection, resource_version, [self._version_row(s) for s in saved])
         index_writer.insert_many(
             self.connection,
             [(s.pk, s.type, index_rows(r, self.context)) for s, (r, _) in zip(saved, prepared, strict=True)],
@@ -192,6 +207,30 @@ class Writer:
                 claims.sync(self.connection, stored.pk, stamped, self.context.zone, new=True)
             self._note_terminology(stored.type)
         return saved
+
+    def _insert_current_many(self, prepared: list[tuple[dict[str, Any], bytes]], instant: int) -> list[int]:
+        """Insert version-1 current rows; their pks in the order given."""
+        if not self.postgres:
+            rows = [
+                {
+                    "res_type": r["resourceType"],
+                    "res_id": r["id"],
+                    "version": 1,
+                    "last_updated": instant,
+                    "deleted": False,
+                    "content": content,
+                }
+                for r, content in prepared
+            ]
+            return list(self.connection.execute(_INSERT_CURRENT_MANY, rows).scalars().all())
+        # The pks an INSERT would draw from the same sequence, in order, then one COPY (cheaper than
+        # a multi-row INSERT ... RETURNING); a duplicate still raises IntegrityError.
+        pks = sorted(self.connection.execute(_NEXT_PKS, {"n": len(prepared)}).scalars().all())
+        values = (
+            (pk, r["resourceType"], r["id"], 1, instant, False, c) for pk, (r, c) in zip(pks, prepared, strict=True)
+        )
+        copy_rows_checked(self.connection, resource, _CURRENT_COLUMNS, values)
+        return pks
 
     def delete(self, previous: Stored) -> Stored:
         """Write a tombstone version: reads answer 410, history keeps it, a PUT revives it."""
