@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +16,7 @@ from fhir_server.api.ops import install_limits, install_observability, statement
 from fhir_server.api.read_your_writes import ReadYourWritesMiddleware, storage_for
 from fhir_server.api.routes import bulk, instance_level, operations, system, type_level
 from fhir_server.api.routes.auth import install_auth
+from fhir_server.collector import collect_less
 from fhir_server.interactions.auditing import AuditTrail
 from fhir_server.interactions.bulk_export.worker import export_workers
 from fhir_server.interactions.operations import load_all as load_operations
@@ -46,11 +46,7 @@ def create_app(settings: Settings | None = None, *, storage: SqlStorage | None =
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Objects built at start-up (models, registry, element tables) live as long as the process:
-        # freeze them out of the collector's sight, and collect cycles less often. Parsing and
-        # validation allocate heavily; the default thresholds cost 20% of a bundle's CPU (measured).
-        gc.freeze()
-        gc.set_threshold(50_000, 50, 100)
+        collect_less()
         if audit is not None:
             audit.start()
         bulk_workers.start()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from fhir_server.collector import collect_less
 from fhir_server.interactions.bulk_import import sources
 from fhir_server.interactions.bulk_import.audit import record_run
 from fhir_server.interactions.bulk_import.bundles import import_bundle
@@ -60,6 +61,11 @@ _WORKER: dict[str, Any] = {}
 
 def _start_worker(config: Config) -> None:
     _WORKER.update(config=config, storage=config.storage(), ctx=config.context())
+
+
+def _start_process(config: Config) -> None:
+    collect_less()  # a worker process of its own: nothing else shares its collector
+    _start_worker(config)
 
 
 def _work(unit: Unit) -> Report:
@@ -125,7 +131,7 @@ def run(
         _start_worker(config)
         pool: Executor = _Inline()
     else:
-        pool = ProcessPoolExecutor(workers, multiprocessing.get_context("spawn"), _start_worker, (config,))
+        pool = ProcessPoolExecutor(workers, multiprocessing.get_context("spawn"), _start_process, (config,))
     try:
         shared = [f for f in files if sources.is_shared(f)]
         _drain(pool, _units(shared, batch), workers * 2, done)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
+from fhir_server.collector import collect_less
 from fhir_server.mappings.legacy.records import Mapped
 from fhir_server.mappings.legacy.report import ImportReport
 from fhir_server.settings import Settings
@@ -24,8 +25,6 @@ _WORKER: dict[str, Any] = {}
 
 
 def _start(settings: Settings) -> None:
-    from fhir_server.mappings.legacy.runner import collect_less
-
     collect_less()
     engine = make_engine(settings.database_url, pool_size=2, max_overflow=2)
     storage = SqlStorage(engine, context=ExtractContext(settings.zone, settings.base_url))

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import Any, TypeVar
 
+from fhir_server.collector import collect_less
 from fhir_server.errors import FhirError
 from fhir_server.i18n import translate
 from fhir_server.interactions.bulk_import.audit import batch_provenances, record_run
@@ -72,14 +73,6 @@ class DryRunStorage(SqlStorage):
 def system_context(settings: Settings) -> RequestContext:
     """The importer writes as the server itself (no user), in the clinic's zone and profile mode."""
     return server_context(settings, "legacy-import")
-
-
-def collect_less() -> None:
-    """The server's collector settings (api.app): start-up objects frozen out of sight, cycles collected
-    less often. Mapping, parsing and validation allocate heavily; the default thresholds cost about a
-    third of an importing process's CPU (measured on the legacy EHR import)."""
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
 
 
 def _chunks(rows: Iterator[Mapped], size: int) -> Iterator[list[Mapped]]:
