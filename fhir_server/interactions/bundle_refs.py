@@ -50,16 +50,16 @@ def resolve_conditional(writer: Writer, ctx: RequestContext, reference: str) -> 
         if len(_CRITERIA) >= _CRITERIA_LIMIT:
             _CRITERIA.clear()
         _CRITERIA[key] = criteria
-    # The search runs in every transaction (a match may have appeared or gone since); only its
-    # parsing and SQL are reused.
-    matches = writer.match_ids(criteria, ("conditional-reference", *key))
+    # The search runs in every transaction (a match may have appeared or gone since); only the
+    # parsing is reused.
+    matches = writer.search(criteria).rows
     if not matches:
         raise NotFound("conditional-reference-none", reference=reference)
     if len(matches) > 1:
         raise PreconditionFailed(
             "conditional-reference-many", code="multiple-matches", reference=reference, count=len(matches)
         )
-    return f"{type_name}/{matches[0]}"
+    return f"{type_name}/{matches[0].id}"
 
 
 def rewrite(value: Any, mapping: dict[str, str]) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, text, tuple_, update
@@ -15,7 +15,6 @@ from fhir_server.search.query import SearchQuery
 from fhir_server.storage import claims, index_writer
 from fhir_server.storage.bulk import bulk_insert, copy_rows, copy_rows_checked
 from fhir_server.storage.indexing import index_rows
-from fhir_server.storage.paging import build_page
 from fhir_server.storage.params.common import ExtractContext
 from fhir_server.storage.records import Page, Stored
 from fhir_server.storage.schema import appointment_claim, deferred_record, resource, resource_version
@@ -45,10 +44,6 @@ def row_to_stored(row: Any) -> Stored:
     """A Stored record from a current-table row."""
     return Stored(row.pk, row.res_type, row.res_id, row.version, row.last_updated, row.deleted, row.content)
 
-
-# Search SQL of conditional references, by what the caller says identifies the query.
-_MATCH_STATEMENTS: dict[Hashable, Any] = {}
-_MATCH_STATEMENTS_LIMIT = 1_024
 
 TERMINOLOGY_TYPES = frozenset({"CodeSystem", "ValueSet"})
 
@@ -102,18 +97,6 @@ class Writer:
     def search(self, query: SearchQuery) -> Page:
         """Search inside this transaction (sees its own writes)."""
         return run_search(self.connection, query)
-
-    def match_ids(self, query: SearchQuery, key: Hashable) -> list[str]:
-        """Ids of the rows ``search(query).rows`` would hold; the SQL is built once per ``key``, which
-        must stand for the query (a conditional reference resolved in bundle after bundle)."""
-        stmt = _MATCH_STATEMENTS.get(key)
-        if stmt is None:
-            stmt = build_page(query)[0]
-            if len(_MATCH_STATEMENTS) >= _MATCH_STATEMENTS_LIMIT:
-                _MATCH_STATEMENTS.clear()
-            _MATCH_STATEMENTS[key] = stmt
-        rows = self.connection.execute(stmt).all()
-        return [row[2] for row in rows[: query.count]]  # res_id, as in CURRENT_COLUMNS
 
     def versions(self, types: Sequence[str]) -> list[tuple[str, str, int, int]]:
         """(type, id, version, last_updated) of the live resources of these types, as this transaction sees them."""
@@ -194,8 +177,7 @@ class Writer:
             for pk, (r, content), (_, _, method) in zip(pks, prepared, items, strict=True)
         ]
         if self.postgres:
-            rows = ((s.pk, s.type, s.id, 1, instant, s.method, False, s.content) for s in saved)
-            copy_rows(self.connection, resource_version, _VERSION_COLUMNS, rows)
+            copy_rows(self.connection, resource_version, _VERSION_COLUMNS, map(self._version_values, saved))
         else:
             bulk_insert(self.connection, resource_version, [self._version_row(s) for s in saved])
         index_writer.insert_many(
@@ -210,26 +192,16 @@ class Writer:
 
     def _insert_current_many(self, prepared: list[tuple[dict[str, Any], bytes]], instant: int) -> list[int]:
         """Insert version-1 current rows; their pks in the order given."""
+        values = [(r["resourceType"], r["id"], 1, instant, False, content) for r, content in prepared]
         if not self.postgres:
-            rows = [
-                {
-                    "res_type": r["resourceType"],
-                    "res_id": r["id"],
-                    "version": 1,
-                    "last_updated": instant,
-                    "deleted": False,
-                    "content": content,
-                }
-                for r, content in prepared
-            ]
+            rows = [dict(zip(_CURRENT_COLUMNS[1:], row, strict=True)) for row in values]
             return list(self.connection.execute(_INSERT_CURRENT_MANY, rows).scalars().all())
         # The pks an INSERT would draw from the same sequence, in order, then one COPY (cheaper than
         # a multi-row INSERT ... RETURNING); a duplicate still raises IntegrityError.
         pks = sorted(self.connection.execute(_NEXT_PKS, {"n": len(prepared)}).scalars().all())
-        values = (
-            (pk, r["resourceType"], r["id"], 1, instant, False, c) for pk, (r, c) in zip(pks, prepared, strict=True)
+        copy_rows_checked(
+            self.connection, resource, _CURRENT_COLUMNS, ((pk, *row) for pk, row in zip(pks, values, strict=True))
         )
-        copy_rows_checked(self.connection, resource, _CURRENT_COLUMNS, values)
         return pks
 
     def delete(self, previous: Stored) -> Stored:
@@ -247,17 +219,22 @@ class Writer:
         return tombstone
 
     @staticmethod
-    def _version_row(stored: Stored) -> dict[str, Any]:
-        return {
-            "resource_pk": stored.pk,
-            "res_type": stored.type,
-            "res_id": stored.id,
-            "version": stored.version,
-            "last_updated": stored.last_updated,
-            "method": stored.method,
-            "deleted": stored.deleted,
-            "content": stored.content,
-        }
+    def _version_values(stored: Stored) -> tuple[Any, ...]:
+        """A version row's values in ``_VERSION_COLUMNS`` order."""
+        return (
+            stored.pk,
+            stored.type,
+            stored.id,
+            stored.version,
+            stored.last_updated,
+            stored.method,
+            stored.deleted,
+            stored.content,
+        )
+
+    @classmethod
+    def _version_row(cls, stored: Stored) -> dict[str, Any]:
+        return dict(zip(_VERSION_COLUMNS, cls._version_values(stored), strict=True))
 
     def _append_version(self, stored: Stored) -> None:
         self.connection.execute(_INSERT_VERSION, self._version_row(stored))

@@ -1,4 +1,4 @@
-"""A conditional reference resolved again in a later transaction sees what changed since (its SQL is reused)."""
+"""A conditional reference resolved again in a later transaction sees what changed since (its parsed criteria are reused)."""
 
 from __future__ import annotations
 
