@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from operator import itemgetter
 
 from sqlalchemy import Connection, bindparam, delete, insert, literal_column, select
@@ -44,34 +44,26 @@ def insert_rows(connection: Connection, pk: int, res_type: str, rows: IndexRows)
 
 
 def insert_many(connection: Connection, resources: list[tuple[int, str, IndexRows]]) -> None:
-    """Write the index rows of many resources, one multi-row INSERT per index table."""
-    if connection.dialect.name != "postgresql":
-        by_kind: dict[str, list[dict[str, object]]] = {}
-        for pk, res_type, rows in resources:
-            for kind, kind_rows in rows.items():
-                by_kind.setdefault(kind, []).extend(
-                    {**row, "resource_pk": pk, "res_type": res_type} for row in kind_rows
-                )
-        for kind, kind_rows in by_kind.items():
-            bulk_insert(connection, INDEX_TABLES[kind], kind_rows)
-        return
-    # COPY value rows built straight from the extracted rows (no merged dict per row). The columns
-    # are those of the kind's first row, as ``bulk_insert`` would take them.
-    by_kind_values: dict[str, tuple[list[str], Callable[[Row], tuple[object, ...]], list[Sequence[object]]]] = {}
+    """Write the index rows of many resources, one multi-row INSERT (COPY on PostgreSQL) per index table."""
+    by_kind: dict[str, list[tuple[int, str, Row]]] = {}
     for pk, res_type, rows in resources:
         for kind, kind_rows in rows.items():
-            if not kind_rows:
-                continue
-            found = by_kind_values.get(kind)
-            if found is None:
-                first = {**kind_rows[0], "resource_pk": pk, "res_type": res_type}
-                names = [c.name for c in INDEX_TABLES[kind].columns if c.name in first]
-                found = by_kind_values[kind] = (names, _getter(names[2:]), [])
-            _names, getter, values = found
-            head = (pk, res_type)
-            values.extend(head + getter(row) for row in kind_rows)
-    for kind, (names, _getter_of_kind, values) in by_kind_values.items():
-        copy_rows(connection, INDEX_TABLES[kind], names, values)
+            by_kind.setdefault(kind, []).extend((pk, res_type, row) for row in kind_rows)
+    for kind, entries in by_kind.items():
+        if not entries:
+            continue
+        table = INDEX_TABLES[kind]
+        if connection.dialect.name != "postgresql":
+            bulk_insert(connection, table, [{**row, "resource_pk": pk, "res_type": t} for pk, t, row in entries])
+            continue
+        # COPY value rows straight from the extracted rows (no merged dict per row); the columns are
+        # those of the kind's first row, as ``bulk_insert`` takes them.
+        first = entries[0][2]
+        fields = [c.name for c in table.columns if c.name in first and c.name not in ("resource_pk", "res_type")]
+        values = _getter(fields)
+        copy_rows(
+            connection, table, ["resource_pk", "res_type", *fields], ((pk, t, *values(row)) for pk, t, row in entries)
+        )
 
 
 def _getter(fields: list[str]) -> Callable[[Row], tuple[object, ...]]:
