@@ -142,7 +142,6 @@ class AuditTrail:
             self._report_drops()
             drained = self._drain(drain_limit)
             created = 0
-            deferred = False
             while batch := self._take():
                 resources = [built for item in batch for built in _build(item)]
                 at_once = self.pending <= self.batch_size
@@ -153,9 +152,9 @@ class AuditTrail:
                     self._requeue(batch)
                     break
                 created += len(resources) if at_once else 0
-                deferred = deferred or not at_once
+            # Then what a burst sent to the outbox, within what is left of the limit.
             remaining = None if drain_limit is None else drain_limit - drained
-            if deferred and (remaining is None or remaining > 0):
+            if remaining is None or remaining > 0:
                 drained += self._drain(remaining)
             return drained + created
 

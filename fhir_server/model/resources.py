@@ -38,6 +38,12 @@ def _remember(key: tuple[type[FHIRAbstractModel], str], model: Any) -> None:
     _VALID[key] = model
 
 
+def _memo_key(child: type[FHIRAbstractModel], value: dict[str, Any]) -> tuple[type[FHIRAbstractModel], str] | None:
+    """The memo's key for a complex value, or None when it is too long to remember."""
+    text = repr(value)
+    return (child, text) if len(text) <= _VALID_LONGEST else None
+
+
 def pydantic_errors(resource: dict[str, Any]) -> list[dict[str, Any]]:
     """Structural errors fhir.resources finds in a resource dict (empty when valid)."""
     type_name = resource["resourceType"]
@@ -53,20 +59,14 @@ def pydantic_errors(resource: dict[str, Any]) -> list[dict[str, Any]]:
                 continue
             items = list(value)
             for index, item in enumerate(items):
-                if isinstance(item, dict):
-                    key = (child, repr(item))
-                    if len(key[1]) > _VALID_LONGEST:
-                        continue
+                if isinstance(item, dict) and (key := _memo_key(child, item)) is not None:
                     known = _VALID.get(key)
                     if known is None:
                         misses.append((field_name, index, key))
                     else:
                         items[index] = known
             data[json_name] = items
-        elif isinstance(value, dict):
-            key = (child, repr(value))
-            if len(key[1]) > _VALID_LONGEST:
-                continue
+        elif isinstance(value, dict) and (key := _memo_key(child, value)) is not None:
             known = _VALID.get(key)
             if known is None:
                 misses.append((field_name, -1, key))
