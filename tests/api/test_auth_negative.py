@@ -48,11 +48,7 @@ def world(auth_http, auth_db) -> World:
 
 
 def _tokens(app: SmartApp) -> dict[str, Any]:
-    code, verifier = app.authorize_code(SCOPE, "rosa", PASSWORD)
-    response = app.exchange(code, verifier)
-    assert response.status_code == 200, response.text
-    tokens: dict[str, Any] = response.json()
-    return tokens
+    return app.tokens(SCOPE, "rosa", PASSWORD)
 
 
 # Authorization endpoint

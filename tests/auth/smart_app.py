@@ -128,6 +128,14 @@ class SmartApp:
             form["code_verifier"] = verifier
         return self.token(**form)
 
+    def tokens(self, scope: str, username: str, password: str) -> dict[str, Any]:
+        """The interactive flow and the code exchange, which must succeed; returns the token response."""
+        code, verifier = self.authorize_code(scope, username, password)
+        response = self.exchange(code, verifier)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
     def refresh(self, refresh_token: str, scope: str | None = None) -> httpx.Response:
         form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
         if scope is not None:

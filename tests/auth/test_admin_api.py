@@ -38,12 +38,7 @@ class Clinic:
 
     def tokens(self, username: str, password: str = PASSWORD, scope: str = STAFF_SCOPE) -> dict[str, Any]:
         """Log in through the clinic frontend (a first-party public client, no consent page)."""
-        app = SmartApp(self.http, self.base, "frontend", REDIRECT)
-        code, verifier = app.authorize_code(scope, username, password)
-        response = app.exchange(code, verifier)
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
+        return SmartApp(self.http, self.base, "frontend", REDIRECT).tokens(scope, username, password)
 
     def login(self, username: str, password: str = PASSWORD, scope: str = STAFF_SCOPE) -> str:
         return str(self.tokens(username, password, scope)["access_token"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -52,13 +53,8 @@ def _login_page(site: Site, username: str, password: str) -> tuple[int, str]:
     return answer.status_code, _VOLATILE.sub("", answer.text)
 
 
-def _tokens(site: Site, username: str, password: str) -> dict[str, str]:
-    app = SmartApp(site.http, site.base, "frontend", REDIRECT)
-    code, verifier = app.authorize_code(SCOPE, username, password)
-    response = app.exchange(code, verifier)
-    assert response.status_code == 200, response.text
-    body: dict[str, str] = response.json()
-    return body
+def _tokens(site: Site, username: str, password: str) -> dict[str, Any]:
+    return SmartApp(site.http, site.base, "frontend", REDIRECT).tokens(SCOPE, username, password)
 
 
 def _activation_links(site: Site) -> list[tuple[str, str]]:
