@@ -14,10 +14,12 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
+from prometheus_client.mmap_dict import MmapedDict
 
 from fhir_server.storage.engine import make_engine
 from fhir_server.storage.migrate import upgrade
@@ -104,6 +106,20 @@ def test_the_schema_check_keeps_a_stale_database_from_serving(storage: SqlStorag
             connection.execute(sa.text("UPDATE alembic_version SET version_num = :head"), {"head": head})
 
 
+def _reads_by_worker(folder: Path) -> dict[str, float]:
+    """404 reads each worker counted in its own metrics file (the files the scrape pools)."""
+    found: dict[str, float] = {}
+    for path in folder.glob("counter_*.db"):
+        counted = 0.0
+        for key, value, *_ in MmapedDict.read_all_values_from_file(str(path)):
+            _metric, name, labels, _help = json.loads(key)
+            if name == "fhir_requests_total" and labels.get("interaction") == "read" and labels.get("status") == "404":
+                counted += value
+        if counted:
+            found[path.stem.removeprefix("counter_")] = counted
+    return found
+
+
 def test_two_workers_pool_their_metrics(tmp_path: Path) -> None:
     # Metrics are the subject, not storage: one SQLite database is enough.
     url = f"sqlite:///{tmp_path / 'fhir.sqlite3'}"
@@ -111,9 +127,11 @@ def test_two_workers_pool_their_metrics(tmp_path: Path) -> None:
     upgrade(engine)
     engine.dispose()
     port = _free_port()
+    folder = tmp_path / "metrics"
+    folder.mkdir()
     env = {**os.environ, "FHIR_DATABASE_URL": url, "FHIR_LOG_LEVEL": "warning", "FHIR_AUTH_ENABLED": "false",
-           "FHIR_BASE_URL": f"http://127.0.0.1:{port}/fhir", "FHIR_AUDIT_ENABLED": "false"}  # fmt: skip
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+           "FHIR_BASE_URL": f"http://127.0.0.1:{port}/fhir", "FHIR_AUDIT_ENABLED": "false",
+           "PROMETHEUS_MULTIPROC_DIR": str(folder)}  # fmt: skip
     process = subprocess.Popen(
         [sys.executable, "-m", "fhir_server", "serve", "--port", str(port), "--workers", "2"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -129,9 +147,19 @@ def test_two_workers_pool_their_metrics(tmp_path: Path) -> None:
                 pass
             assert time.monotonic() < deadline, "server did not start"
             time.sleep(0.1)
-        reads = 30
-        for _ in range(reads):  # a new connection each: the kernel spreads them over both workers
-            assert httpx.get(f"{root}/fhir/Patient/nobody", timeout=10).status_code == 404
+        # New connections, several at once, until both workers have answered some: otherwise one
+        # worker's own count would equal the total and the pooling would go unproven.
+        reads = 0
+        while len(_reads_by_worker(folder)) < 2:
+            assert time.monotonic() < deadline, f"one worker answered all {reads} reads"
+            with ThreadPoolExecutor(8) as pool:
+                statuses = list(
+                    pool.map(lambda _: httpx.get(f"{root}/fhir/Patient/nobody", timeout=10).status_code, range(16))
+                )
+            assert statuses == [404] * 16
+            reads += 16
+        by_worker = _reads_by_worker(folder)
+        assert sum(by_worker.values()) == reads and max(by_worker.values()) < reads
         counted = 0.0
         for line in httpx.get(f"{root}/metrics", timeout=10).text.splitlines():
             if line.startswith("fhir_requests_total{") and 'interaction="read"' in line and 'status="404"' in line:
