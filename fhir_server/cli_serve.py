@@ -1,4 +1,5 @@
-"""What `fhir-server serve` prepares for its worker processes: their count and the shared metrics folder."""
+"""What `fhir-server serve` prepares for its worker processes: their count, the shared metrics folder
+and the shared rate-limit buckets."""
 
 from __future__ import annotations
 
@@ -7,22 +8,33 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+BUCKETS_VARIABLE = "FHIR_RATE_LIMIT_SHARED_FILE"
 
 
 @contextmanager
 def worker_environment(workers: int) -> Iterator[None]:
-    """Tell workers how many they are (each enforces its share of the rate limits) and, with more
-    than one, give them a fresh folder to pool their metrics in; remove it when serving ends."""
+    """Tell workers how many they are and, with more than one, give them a fresh folder holding their
+    pooled metrics and their rate-limit buckets (unless the operator named their own); remove it when
+    serving ends."""
     os.environ["FHIR_WORKERS"] = str(workers)
-    if workers <= 1 or os.environ.get(MULTIPROC_VARIABLE):
+    if workers <= 1:
         yield
         return
-    folder = tempfile.mkdtemp(prefix="fhir-server-metrics-")
-    os.environ[MULTIPROC_VARIABLE] = folder
+    folder = Path(tempfile.mkdtemp(prefix="fhir-server-workers-"))
+    added = []
+    if not os.environ.get(MULTIPROC_VARIABLE):
+        (folder / "metrics").mkdir()
+        os.environ[MULTIPROC_VARIABLE] = str(folder / "metrics")
+        added.append(MULTIPROC_VARIABLE)
+    if not os.environ.get(BUCKETS_VARIABLE):
+        os.environ[BUCKETS_VARIABLE] = str(folder / "rate-limit-buckets")
+        added.append(BUCKETS_VARIABLE)
     try:
         yield
     finally:
-        os.environ.pop(MULTIPROC_VARIABLE, None)
+        for variable in added:
+            os.environ.pop(variable, None)
         shutil.rmtree(folder, ignore_errors=True)

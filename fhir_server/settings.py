@@ -141,6 +141,11 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         default=0, ge=0, description="Cost units each client may spend per minute, across workers (0: no limit)"
     )
+    rate_limit_shared_file: Path | None = Field(
+        default=None,
+        description="File whose token buckets every worker of this host shares (set by `serve --workers N`; "
+        "unset: each worker enforces limit / workers)",
+    )
     rate_limit_weights: dict[str, int] = Field(
         default_factory=dict,
         description="Cost per interaction, overriding the defaults (read 1, search 3, transaction 2 + 1 per entry, "

@@ -108,7 +108,10 @@ def install_limits(app: FastAPI, settings: Settings) -> None:
     limiter = None
     if settings.rate_limit_per_minute > 0:
         limiter = RateLimiter(
-            settings.rate_limit_per_minute, workers=settings.workers, weights=settings.rate_limit_weights
+            settings.rate_limit_per_minute,
+            workers=settings.workers,
+            weights=settings.rate_limit_weights,
+            shared_file=settings.rate_limit_shared_file,
         )
     app.state.rate_limiter = limiter
     app.add_middleware(

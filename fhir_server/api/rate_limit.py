@@ -1,7 +1,8 @@
 """Per-client token buckets, charged by the cost of each interaction (docs/adr/0012).
 
-Buckets live in the worker's memory; each worker enforces its share of the limit (the limit divided
-by the worker count), so no worker needs another's state to be correct. A bundle is charged its base
+Under ``serve --workers N`` the buckets live in a file all workers map, so the limit is the client's
+whatever worker answers; a worker started otherwise keeps its own buckets and enforces its share
+(the limit divided by the worker count). A bundle is charged its base
 cost up front and one unit per entry once its body has been read: a large transaction may take the
 bucket below zero, and the client then waits until the debt is repaid.
 """
@@ -11,8 +12,10 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
+from fhir_server.api.rate_buckets import Buckets, LocalBuckets, SharedBuckets
 from fhir_server.api.route_label import RouteLabel
 
 DEFAULT_WEIGHTS: dict[str, int] = {
@@ -38,11 +41,13 @@ DEFAULT_WEIGHTS: dict[str, int] = {
     "$export-file": 1,
     "ops": 0,
 }
-_MAX_BUCKETS = 10_000
 
 
 class RateLimiter:
-    """Token buckets per client key: ``capacity`` units, refilled at capacity per minute."""
+    """Token buckets per client key: ``capacity`` units, refilled at capacity per minute.
+
+    With ``shared_file`` every worker of the host draws on the same buckets (the whole limit); without
+    it each worker holds its share (the limit divided by the worker count)."""
 
     def __init__(
         self,
@@ -51,13 +56,17 @@ class RateLimiter:
         workers: int = 1,
         weights: Mapping[str, int] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        shared_file: Path | None = None,
     ) -> None:
-        self.capacity = max(per_minute / max(workers, 1), 1.0)
+        self.capacity = max(per_minute / (1 if shared_file else max(workers, 1)), 1.0)
         self.rate = self.capacity / 60.0  # units per second
         self.weights = {**DEFAULT_WEIGHTS, **(weights or {})}
         self.clock = clock
-        # key -> [tokens, last refill]; only the event loop touches it, so no lock.
-        self._buckets: dict[str, list[float]] = {}
+        self.buckets: Buckets = (
+            SharedBuckets(self.capacity, self.rate, shared_file)
+            if shared_file
+            else LocalBuckets(self.capacity, self.rate)
+        )
 
     def cost(self, route: RouteLabel) -> int:
         """Units one request of this kind costs before its body is known."""
@@ -69,38 +78,19 @@ class RateLimiter:
         """Spend ``cost`` units: 0 when allowed, else the seconds until the bucket holds enough."""
         if cost <= 0:
             return 0.0
-        bucket = self._refilled(key)
-        # A request dearer than a full bucket still passes when the bucket is full (then owes the rest).
-        needed = min(float(cost), self.capacity)
-        if bucket[0] < needed:
-            return (needed - bucket[0]) / self.rate
-        bucket[0] -= cost
-        return 0.0
+        with self.buckets.bucket(key, self.clock()) as bucket:
+            # A request dearer than a full bucket still passes when the bucket is full (then owes the rest).
+            needed = min(float(cost), self.capacity)
+            if bucket[0] < needed:
+                return (needed - bucket[0]) / self.rate
+            bucket[0] -= cost
+            return 0.0
 
     def charge(self, key: str, cost: int) -> None:
         """Spend units already consumed (a bundle's entries), going into debt if need be."""
         if cost > 0:
-            self._refilled(key)[0] -= cost
-
-    def _refilled(self, key: str) -> list[float]:
-        now = self.clock()
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            if len(self._buckets) >= _MAX_BUCKETS:
-                self._forget_full(now)
-            bucket = self._buckets[key] = [self.capacity, now]
-            return bucket
-        bucket[0] = min(self.capacity, bucket[0] + (now - bucket[1]) * self.rate)
-        bucket[1] = now
-        return bucket
-
-    def _forget_full(self, now: float) -> None:
-        # A bucket that has refilled completely is the same as no bucket.
-        full = [k for k, (tokens, at) in self._buckets.items() if tokens + (now - at) * self.rate >= self.capacity]
-        for key in full:
-            del self._buckets[key]
-        if len(self._buckets) >= _MAX_BUCKETS:
-            self._buckets.clear()
+            with self.buckets.bucket(key, self.clock()) as bucket:
+                bucket[0] -= cost
 
 
 def retry_after_seconds(wait: float) -> int:
