@@ -73,8 +73,14 @@ def test_one_kept_alive_connection_gets_the_whole_budget(tmp_path: Path) -> None
     root = f"http://127.0.0.1:{port}"
     os.environ.pop("FHIR_RATE_LIMIT_SHARED_FILE", None)
     # The start-up probe reads /metadata: free here, so only the test's reads count.
-    limits = {"FHIR_RATE_LIMIT_PER_MINUTE": "20", "FHIR_RATE_LIMIT_WEIGHTS": '{"capabilities": 0}'}
-    process = spawn(url, port, workers=2, FHIR_AUDIT_ENABLED="false", **limits)
+    process = spawn(
+        url,
+        port,
+        workers=2,
+        FHIR_AUDIT_ENABLED="false",
+        FHIR_RATE_LIMIT_PER_MINUTE="20",
+        FHIR_RATE_LIMIT_WEIGHTS='{"capabilities": 0}',
+    )
     try:
         # Per-worker buckets would give one connection (one worker) 10 of the 20 units.
         with httpx.Client(timeout=10) as client:
