@@ -124,6 +124,14 @@ class Settings(BaseSettings):
     bulk_retention_hours: int = Field(
         default=24, ge=1, description="Finished exports (jobs and files) are deleted this long after they end"
     )
+    # Bulk Data $import (fhir_server/interactions/bulk_import/operation*.py); lease, poll and retention: FHIR_BULK_*.
+    import_dir: Path | None = Field(
+        default=None,
+        description="Folder whose NDJSON files $import may read, as [base]/$import-file/<path> "
+        "(unset: $import reads only this server's $export files)",
+    )
+    import_workers: int = Field(default=1, ge=0, description="Import worker threads per server process (0: none here)")
+    import_batch_size: int = Field(default=500, ge=1, description="NDJSON lines per transaction of an $import")
     # Operations: logs, metrics, tracing, limits (fhir_server/api/ops.py, docs/adr/0012).
     log_format: Literal["text", "json"] = Field(
         default="text", description="Log lines as text (development) or one JSON object per line (production)"

@@ -14,11 +14,12 @@ from fhir_server.api.fast_routes import install_fast_routes
 from fhir_server.api.middleware import FhirMiddleware
 from fhir_server.api.ops import install_limits, install_observability, statement_timeout_ms
 from fhir_server.api.read_your_writes import ReadYourWritesMiddleware, storage_for
-from fhir_server.api.routes import bulk, instance_level, operations, system, type_level
+from fhir_server.api.routes import bulk, bulk_import, instance_level, operations, system, type_level
 from fhir_server.api.routes.auth import install_auth
 from fhir_server.collector import collect_less
 from fhir_server.interactions.auditing import AuditTrail
 from fhir_server.interactions.bulk_export.worker import export_workers
+from fhir_server.interactions.bulk_import.operation_worker import import_workers
 from fhir_server.interactions.operations import load_all as load_operations
 from fhir_server.settings import Settings
 from fhir_server.storage.engine import make_engine
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, storage: SqlStorage | None =
         storage = storage_for(settings, engine, timeout_ms)  # with the read replica when configured
     audit = AuditTrail.from_settings(storage, settings) if settings.audit_enabled else None
     bulk_workers = export_workers(storage, settings)
+    bulk_importers = import_workers(storage, settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -50,7 +52,9 @@ def create_app(settings: Settings | None = None, *, storage: SqlStorage | None =
         if audit is not None:
             audit.start()
         bulk_workers.start()
+        bulk_importers.start()
         yield
+        bulk_importers.stop()  # running imports too
         bulk_workers.stop()  # running exports are released for another process to continue
         stop_operations()
         if audit is not None:
@@ -74,10 +78,11 @@ def create_app(settings: Settings | None = None, *, storage: SqlStorage | None =
     app.state.storage = storage
     app.state.audit = audit
     app.state.bulk_workers = bulk_workers
+    app.state.import_workers = bulk_importers
 
     # Order matters: fixed paths before the {type}/{id} patterns they would otherwise match.
     runtime = install_auth(app, settings, storage)  # /fhir/.well-known/smart-configuration and /auth/*
-    for module in (bulk, system, type_level, instance_level, operations):
+    for module in (bulk, bulk_import, system, type_level, instance_level, operations):
         app.include_router(module.router, prefix=FHIR_PREFIX)
     load_operations()
     install_fast_routes(app)

@@ -11,6 +11,7 @@ from fhir_server.i18n import (
     audit,
     auth,
     bulk_export,
+    bulk_import,
     clinic,
     core,
     everything,
@@ -20,7 +21,20 @@ from fhir_server.i18n import (
     terminology,
 )
 
-AREAS = (core, terminology, profiles, clinic, auth, audit, ops, bulk_export, everything, legacy, activation)
+AREAS = (
+    core,
+    terminology,
+    profiles,
+    clinic,
+    auth,
+    audit,
+    ops,
+    bulk_export,
+    bulk_import,
+    everything,
+    legacy,
+    activation,
+)
 MESSAGES: dict[str, dict[str, str]] = {}
 for _area in AREAS:
     MESSAGES.update(_area.MESSAGES)

@@ -352,7 +352,7 @@ def _write_interaction(saved: Stored, previous: Stored | None) -> str:
 
 def audit_write(writer: Writer, ctx: RequestContext, saved: Stored, previous: Stored | None) -> None:
     """Provenance and AuditEvent(s) of one committed-with-it write, inserted on the write's own transaction."""
-    if saved.type in AUDIT_TYPES or trail_for(ctx.base_url) is None:
+    if not ctx.audit_writes or saved.type in AUDIT_TYPES or trail_for(ctx.base_url) is None:
         return
     interaction = _write_interaction(saved, previous)
     version_of_record = previous if saved.deleted and previous is not None else saved

@@ -11,6 +11,7 @@ from typing import Any
 from fhir_server import __version__
 from fhir_server.auth.discovery import smart_security
 from fhir_server.interactions.bulk_export import BULK_DATA, EXPORT_OPERATIONS
+from fhir_server.interactions.bulk_import.operation import IMPORT_OPERATION
 from fhir_server.interactions.operations import operations_of
 from fhir_server.model.instants import fhir_instant, now_us
 from fhir_server.model.profiles import supported_profiles
@@ -120,7 +121,7 @@ def capability_statement(base_url: str, issuer: str | None = None) -> dict[str, 
                 "resource": [_resource(t) for t in sorted(SERVED_TYPES)],
                 "interaction": [{"code": code} for code in SYSTEM_INTERACTIONS],
                 "searchParam": _search_params("Resource"),
-                "operation": [EXPORT_OPERATIONS[None]],
+                "operation": [EXPORT_OPERATIONS[None], IMPORT_OPERATION],
             }
         ],
     }

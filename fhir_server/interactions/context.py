@@ -49,6 +49,8 @@ class RequestContext:
     max_page_size: int = 1000
     clinic_profiles: str = "claimed"
     care_window_days: int = 365
+    # False: the caller audits its writes in batches (bulk import, docs/adr/0013), not one by one.
+    audit_writes: bool = True
     # Facts computed once per request (the care relationship); never part of equality.
     memo: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 

@@ -283,3 +283,52 @@ bulk_export_part = Table(
     Column("bytes", BigInteger, nullable=False),
     Column("done", Boolean, nullable=False),
 )
+
+# Bulk Data $import jobs, claimed like export jobs through a lease. Each input file keeps its resume
+# point (the last line whose batch committed) and its counts; failed lines are kept (up to a limit) for
+# the manifest's error files, recorded in the same transaction as the resume point.
+bulk_import_job = Table(
+    "bulk_import_job",
+    metadata,
+    Column("job_id", String(64), primary_key=True),
+    Column("parameters", Text, nullable=False),
+    Column("request_url", Text, nullable=False),
+    Column("client_id", String(100), nullable=True),
+    Column("owner", String(255), nullable=False),
+    Column("principal", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("progress", String(100), nullable=True),
+    Column("cancelled", Boolean, nullable=False),
+    Column("error", Text, nullable=True),
+    Column("transaction_time", BigInteger, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("updated_us", BigInteger, nullable=False),
+    Column("lease_until_us", BigInteger, nullable=True),
+    Column("worker", String(100), nullable=True),
+    Index(None, "status", "lease_until_us"),
+    Index(None, "updated_us"),
+)
+
+bulk_import_input = Table(
+    "bulk_import_input",
+    metadata,
+    Column("job_id", String(64), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("res_type", String(64), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("line", BigInteger, nullable=False),
+    Column("written", BigInteger, nullable=False),
+    Column("unchanged", BigInteger, nullable=False),
+    Column("failed", BigInteger, nullable=False),
+    Column("done", Boolean, nullable=False),
+)
+
+bulk_import_error = Table(
+    "bulk_import_error",
+    metadata,
+    Column("job_id", String(64), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("line", BigInteger, primary_key=True),
+    Column("message", Text, nullable=False),
+)

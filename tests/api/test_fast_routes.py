@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from fhir_server.api.app import create_app
 from fhir_server.api.fast_routes import FastRoutes, endpoint_for
-from fhir_server.api.routes import bulk, instance_level, operations, system, type_level
+from fhir_server.api.routes import bulk, bulk_import, instance_level, operations, system, type_level
 from tests.fhir_helpers import FHIR_JSON, patient
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -25,6 +25,8 @@ PATHS = [
     "/fhir/_search",
     "/fhir/$export",
     "/fhir/$export-status/abc",
+    "/fhir/$import",
+    "/fhir/$import-status/abc",
     "/fhir/Patient",
     "/fhir/Patient/",
     "/fhir/Observation",
@@ -49,7 +51,7 @@ PATHS = [
 
 def _router_endpoint(method: str, path: str) -> object | None:
     """The endpoint the router reaches first for a request (routes in the application's order)."""
-    for module in (bulk, system, type_level, instance_level, operations):
+    for module in (bulk, bulk_import, system, type_level, instance_level, operations):
         for route in module.router.routes:
             matched = isinstance(route, APIRoute) and method in (route.methods or set())
             if matched and re.fullmatch(route.path_regex, path.removeprefix("/fhir")):
