@@ -39,6 +39,9 @@ DEFAULT_WEIGHTS: dict[str, int] = {
     "$export": 20,
     "$export-status": 1,  # polling a job
     "$export-file": 1,
+    "$import": 20,
+    "$import-status": 1,
+    "$import-error": 1,
     "ops": 0,
 }
 

@@ -42,6 +42,8 @@ def test_costs_by_interaction_and_overrides() -> None:
     assert limiter.cost(label("GET", "/fhir/Patient")) == 5
     assert limiter.cost(label("GET", "/fhir/$export")) == 20
     assert limiter.cost(label("GET", "/fhir/Patient/$export")) == 20
+    assert limiter.cost(label("POST", "/fhir/$import")) == 20
+    assert limiter.cost(label("GET", "/fhir/$import-status/0123456789abcdef0123456789abcdef")) == 1
     assert limiter.cost(label("POST", "/fhir/Patient/$validate")) == 5
     assert limiter.cost(label("GET", "/healthz")) == 0
 
