@@ -33,6 +33,7 @@ disable_created_metrics()  # type: ignore[no-untyped-call]
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 EXPORT_JOB_TABLE = "bulk_export_job"
+IMPORT_JOB_TABLE = "bulk_import_job"
 _POOL_REFRESH_SECONDS = 1.0
 log = logging.getLogger(__name__)
 
@@ -95,34 +96,38 @@ class PoolGauges:
                 POOL_SIZE.labels(role).set(size())
 
 
-class ExportJobsCollector(Collector):
-    """Bulk export jobs by status, read at scrape time (absent until the jobs table exists)."""
+class JobsCollector(Collector):
+    """Bulk export and import jobs by status, read at scrape time (each absent until its table exists)."""
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
 
     def collect(self) -> Iterator[Metric]:
-        counts = export_job_counts(self.engine)
-        if counts is None:
-            return
-        family = GaugeMetricFamily("fhir_export_jobs", "Bulk export jobs by status", labels=["status"])
-        for status, count in sorted(counts.items()):
-            family.add_metric([status], count)
-        yield family
+        for name, table, what in (
+            ("fhir_export_jobs", EXPORT_JOB_TABLE, "Bulk export jobs by status"),
+            ("fhir_import_jobs", IMPORT_JOB_TABLE, "Bulk import jobs by status"),
+        ):
+            counts = job_counts(self.engine, table)
+            if counts is None:
+                continue
+            family = GaugeMetricFamily(name, what, labels=["status"])
+            for status, count in sorted(counts.items()):
+                family.add_metric([status], count)
+            yield family
 
 
-def export_job_counts(engine: sa.Engine) -> dict[str, int] | None:
-    """Jobs per status, or None when the database has no jobs table."""
+def job_counts(engine: sa.Engine, table: str = EXPORT_JOB_TABLE) -> dict[str, int] | None:
+    """Jobs of one jobs table per status, or None when the database has no such table."""
     try:
         with engine.connect() as connection:
-            if not sa.inspect(connection).has_table(EXPORT_JOB_TABLE):
+            if not sa.inspect(connection).has_table(table):
                 return None
             rows = connection.execute(
-                sa.text(f"SELECT status, count(*) FROM {EXPORT_JOB_TABLE} GROUP BY status")  # noqa: S608 - constant
+                sa.text(f"SELECT status, count(*) FROM {table} GROUP BY status")  # noqa: S608 - our constants
             )
             return {str(status): int(count) for status, count in rows}
     except sa.exc.DBAPIError as exc:
-        log.warning("export job counts unavailable: %s", type(exc.orig).__name__)
+        log.warning("%s counts unavailable: %s", table, type(exc.orig).__name__)
         return None
 
 
@@ -135,7 +140,7 @@ def render(pools: PoolGauges, storage: SqlStorage) -> bytes:
     else:
         registry = REGISTRY
     per_scrape = CollectorRegistry(auto_describe=False)
-    per_scrape.register(ExportJobsCollector(storage.read_engine))
+    per_scrape.register(JobsCollector(storage.read_engine))
     return generate_latest(registry) + generate_latest(per_scrape)
 
 

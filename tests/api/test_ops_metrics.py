@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from fhir_server.api.app import create_app
-from fhir_server.api.metrics import export_job_counts
+from fhir_server.api.metrics import job_counts
 from fhir_server.api.route_label import label
 from fhir_server.storage.repository import SqlStorage
 from tests.conftest import make_settings
@@ -116,20 +116,24 @@ def test_pool_use_and_export_jobs_are_reported(ops_client: TestClient, storage: 
     assert ("fhir_db_pool_checked_out", (("engine", "read"),)) in scraped
     with storage.engine.connect() as connection:
         has_jobs = sa.inspect(connection).has_table("bulk_export_job")
+        has_imports = sa.inspect(connection).has_table("bulk_import_job")
     text = ops_client.get("/metrics", headers=SCRAPE).text
     assert ("# TYPE fhir_export_jobs gauge" in text) == has_jobs
+    assert ("# TYPE fhir_import_jobs gauge" in text) == has_imports
 
 
-def test_export_job_counts_without_the_jobs_table() -> None:
+def test_job_counts_without_the_jobs_table() -> None:
     engine = sa.create_engine("sqlite://")
     try:
-        assert export_job_counts(engine) is None
+        assert job_counts(engine) is None
+        assert job_counts(engine, "bulk_import_job") is None
         with engine.begin() as connection:
             connection.execute(sa.text("CREATE TABLE bulk_export_job (job_id TEXT, status TEXT)"))
             connection.execute(
                 sa.text("INSERT INTO bulk_export_job VALUES ('a', 'running'), ('b', 'running'), ('c', 'done')")
             )
-        assert export_job_counts(engine) == {"running": 2, "done": 1}
+        assert job_counts(engine) == {"running": 2, "done": 1}
+        assert job_counts(engine, "bulk_import_job") is None
     finally:
         engine.dispose()
 
