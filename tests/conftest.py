@@ -20,11 +20,15 @@ from fastapi.testclient import TestClient
 
 from fhir_server.api.app import create_app
 from fhir_server.settings import Settings
+from fhir_server.storage import statement_cache
 from fhir_server.storage.engine import make_engine, make_read_engine
 from fhir_server.storage.migrate import upgrade
 from fhir_server.storage.params.common import ExtractContext
 from fhir_server.storage.repository import SqlStorage
 from fhir_server.storage.schema import metadata
+
+# Every reuse of a cached search statement is rebuilt and compared with the cache (a mismatch fails).
+statement_cache.VERIFY = True
 
 BASE_URL = "http://testserver/fhir"
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -5,9 +5,10 @@ Deleted targets are never included; resources already in the result are not repe
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, select, tuple_
 
 from fhir_server.search.query import Include
 from fhir_server.storage.records import Stored
@@ -22,16 +23,18 @@ def _stored(row: Any) -> Stored:
     return Stored(row.pk, row.res_type, row.res_id, row.version, row.last_updated, row.deleted, row.content)
 
 
-def _forward(connection: Connection, sources: list[Stored], include: Include) -> list[Stored]:
-    pks = [s.pk for s in sources if include.source_type in ("*", s.type)]
-    if not pks:
-        return []
-    conditions: list[ColumnElement[bool]] = [idx_reference.c.resource_pk.in_(pks), resource.c.deleted.is_(False)]
-    if include.param != "*":
-        conditions.append(idx_reference.c.param == include.param)
-    if include.target_type:
-        conditions.append(idx_reference.c.target_type == include.target_type)
-    stmt = (
+@lru_cache(maxsize=256)
+def _forward_statement(param: str, target_type: str | None) -> Select[Any]:
+    # Built once per include shape: building a select costs more than running it.
+    conditions: list[ColumnElement[bool]] = [
+        idx_reference.c.resource_pk.in_(bindparam("pks", expanding=True)),
+        resource.c.deleted.is_(False),
+    ]
+    if param != "*":
+        conditions.append(idx_reference.c.param == param)
+    if target_type:
+        conditions.append(idx_reference.c.target_type == target_type)
+    return (
         select(*CURRENT_COLUMNS)
         .distinct()
         .join(
@@ -44,29 +47,41 @@ def _forward(connection: Connection, sources: list[Stored], include: Include) ->
         .where(*conditions)
         .limit(MAX_INCLUDED)
     )
-    return [_stored(r) for r in connection.execute(stmt)]
 
 
-def _reverse(connection: Connection, targets: list[Stored], include: Include) -> list[Stored]:
-    keys = [(t.type, t.id) for t in targets if include.target_type in (None, t.type)]
-    if not keys:
+def _forward(connection: Connection, sources: list[Stored], include: Include) -> list[Stored]:
+    pks = [s.pk for s in sources if include.source_type in ("*", s.type)]
+    if not pks:
         return []
+    statement = _forward_statement(include.param, include.target_type)
+    return [_stored(r) for r in connection.execute(statement, {"pks": pks})]
+
+
+@lru_cache(maxsize=256)
+def _reverse_statement(source_type: str, param: str) -> Select[Any]:
     conditions: list[ColumnElement[bool]] = [
-        tuple_(idx_reference.c.target_type, idx_reference.c.target_id).in_(keys),
+        tuple_(idx_reference.c.target_type, idx_reference.c.target_id).in_(bindparam("keys", expanding=True)),
         resource.c.deleted.is_(False),
     ]
-    if include.source_type != "*":
-        conditions.append(resource.c.res_type == include.source_type)
-    if include.param != "*":
-        conditions.append(idx_reference.c.param == include.param)
-    stmt = (
+    if source_type != "*":
+        conditions.append(resource.c.res_type == source_type)
+    if param != "*":
+        conditions.append(idx_reference.c.param == param)
+    return (
         select(*CURRENT_COLUMNS)
         .distinct()
         .join(idx_reference, idx_reference.c.resource_pk == resource.c.pk)
         .where(*conditions)
         .limit(MAX_INCLUDED)
     )
-    return [_stored(r) for r in connection.execute(stmt)]
+
+
+def _reverse(connection: Connection, targets: list[Stored], include: Include) -> list[Stored]:
+    keys = [(t.type, t.id) for t in targets if include.target_type in (None, t.type)]
+    if not keys:
+        return []
+    statement = _reverse_statement(include.source_type, include.param)
+    return [_stored(r) for r in connection.execute(statement, {"keys": keys})]
 
 
 def included(connection: Connection, matches: list[Stored], includes: list[Include]) -> list[Stored]:

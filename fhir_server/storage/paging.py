@@ -57,14 +57,17 @@ def sort_expression(key: SortKey, type_name: str | None) -> ColumnElement[Any]:
     if type_name is not None:
         conditions.append(table.c.res_type == type_name)
     value = select(aggregate).where(*conditions).scalar_subquery()
-    missing: Any
-    if kind == "date":
-        missing = MIN_US if key.descending else MAX_US
-    elif _kind(key) == "number":
-        missing = _NUMBER_FIRST if key.descending else _NUMBER_LAST
-    else:
-        missing = _TEXT_FIRST if key.descending else _TEXT_LAST
-    return func.coalesce(value, literal(missing))
+    return func.coalesce(value, literal(missing_value(key)))
+
+
+def missing_value(key: SortKey) -> Any:
+    """What a row without a value for this parameter sorts as: last, in either direction."""
+    assert key.param is not None
+    if key.param.type == "date":
+        return MIN_US if key.descending else MAX_US
+    if _kind(key) == "number":
+        return _NUMBER_FIRST if key.descending else _NUMBER_LAST
+    return _TEXT_FIRST if key.descending else _TEXT_LAST
 
 
 def _signature(query: SearchQuery) -> str:

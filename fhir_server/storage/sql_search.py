@@ -158,15 +158,21 @@ def _type_of(target: FromClause, type_name: str | None) -> Any:
     return literal(type_name) if type_name is not None else target.c.res_type
 
 
+def is_direct(clause: AnyClause) -> bool:
+    """True for a plain positive clause on a parameter: its index table alone answers it."""
+    if not isinstance(clause, Clause) or clause.param is None or clause.name.startswith("_compartment"):
+        return False
+    return clause.name not in ("_id", "_lastUpdated", "_list") and clause.modifier != "not" and clause.missing is None
+
+
 def _matching_pks(clause: AnyClause, type_name: str) -> Select[Any] | None:
     """The primary keys a plain positive clause selects, straight from its index table.
 
     Index rows exist only for current, non-deleted versions, so no join with the resource table is needed.
     """
-    if not isinstance(clause, Clause) or clause.param is None or clause.name.startswith("_compartment"):
+    if not is_direct(clause):
         return None
-    if clause.name in ("_id", "_lastUpdated", "_list") or clause.modifier == "not" or clause.missing is not None:
-        return None
+    assert isinstance(clause, Clause) and clause.param is not None
     kind = clause.param.type
     return _index_subquery(kind, clause.param.code, type_name, _values_condition(clause, kind))
 
