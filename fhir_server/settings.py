@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     max_bundle_entries: int = Field(default=10_000, ge=1, description="Most entries in a batch or transaction (413)")
     default_page_size: int = Field(default=20, ge=1, description="_count when a search gives none")
     max_page_size: int = Field(default=1000, ge=1, description="Largest _count honoured")
-    db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connections per worker")
+    db_pool_size: int = Field(
+        default=10, ge=1, description="PostgreSQL connections per worker, for writes and again for reads"
+    )
     db_pool_overflow: int = Field(default=10, ge=0, description="Extra PostgreSQL connections")
     db_statement_timeout_ms: int = Field(
         default=30_000, ge=0, description="PostgreSQL statement timeout for the API (0: none)"

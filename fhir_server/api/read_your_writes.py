@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fhir_server.settings import Settings
 from fhir_server.storage.engine import is_sqlite, make_read_engine, make_replica_engine
+from fhir_server.storage.params.common import ExtractContext
 from fhir_server.storage.replica import ReplicatedStorage, format_lsn, request_consistency
 from fhir_server.storage.repository import SqlStorage
 
@@ -72,23 +73,27 @@ class ReadYourWritesMiddleware:
 
 
 def storage_for(settings: Settings, engine: Engine, statement_timeout_ms: int = 0) -> SqlStorage:
-    """The storage for the settings: with the replica of FHIR_DATABASE_REPLICA_URL when there is one.
+    """The storage for the settings: reads on their own autocommit engine (no BEGIN/ROLLBACK per read on
+    PostgreSQL), and on the replica of FHIR_DATABASE_REPLICA_URL when there is one. Indexing reads
+    dates in the clinic's zone and references to this server's own base URL as local ones.
 
     Reads get the same statement timeout as the primary: the request time limit relies on it for them.
     """
-    if not settings.database_replica_url:
-        return SqlStorage(engine)
-    if is_sqlite(engine):
-        log.warning("FHIR_DATABASE_REPLICA_URL is ignored: SQLite has no replicas")
-        return SqlStorage(engine)
+    context = ExtractContext(settings.zone, settings.base_url)
     pool = {
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_pool_overflow,
         "statement_timeout_ms": statement_timeout_ms,
     }
+    read_engine = make_read_engine(engine, **pool)
+    if settings.database_replica_url and is_sqlite(engine):
+        log.warning("FHIR_DATABASE_REPLICA_URL is ignored: SQLite has no replicas")
+    if not settings.database_replica_url or is_sqlite(engine):
+        return SqlStorage(engine, read_engine, context)
     return ReplicatedStorage(
         engine,
         make_replica_engine(settings.database_replica_url, **pool),
-        read_engine=make_read_engine(engine, **pool),
+        read_engine=read_engine,
+        context=context,
         retry_seconds=settings.replica_retry_seconds,
     )

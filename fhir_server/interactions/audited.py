@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from fhir_server.errors import FhirError
-from fhir_server.interactions.auditing import patients_of_stored, record_access
+from fhir_server.interactions.auditing import patients_of_stored, record_access, trail_for
 from fhir_server.interactions.context import RequestContext
 from fhir_server.storage.records import Stored
 
@@ -36,15 +36,16 @@ def audited(
 ) -> Iterator[Seen]:
     """Queue the AuditEvent of the interaction run inside the block (never for the server's own work)."""
     seen = Seen()
+    if ctx.principal.kind == "system" or trail_for(ctx.base_url) is None:
+        yield seen  # nothing is audited: no need to find the patients of what the answer carried
+        return
     query = urlencode(params) if params else None
     try:
         yield seen
     except FhirError as error:
-        if ctx.principal.kind != "system":
-            record_access(ctx, interaction, type_name, res_id, (), error.status, query=query,
-                          operation=operation, detail=error.issues[0].message if error.issues else None)  # fmt: skip
+        record_access(ctx, interaction, type_name, res_id, (), error.status, query=query,
+                      operation=operation, detail=error.issues[0].message if error.issues else None)  # fmt: skip
         raise
-    if ctx.principal.kind != "system":
-        patients = patients_of_stored(seen.rows)
-        record_access(ctx, interaction, type_name, res_id, patients, 200, query=query, version=seen.version,
-                      operation=operation)  # fmt: skip
+    patients = patients_of_stored(seen.rows)
+    record_access(ctx, interaction, type_name, res_id, patients, 200, query=query, version=seen.version,
+                  operation=operation)  # fmt: skip
