@@ -1,26 +1,19 @@
-"""Bulk export jobs in the database, so any server process can run them and a restart resumes them.
-
-A worker claims a job by writing its name and a lease deadline (``SELECT ... FOR UPDATE SKIP
-LOCKED`` on PostgreSQL, a conditional UPDATE on SQLite); it renews the lease with every batch it
-records. A job whose lease ran out (its process died) is claimed again and continues from the
-resume point of each output type.
-"""
+"""Bulk export jobs in the database (``leased_jobs``): one row per job, one part per output type with its
+resume point, so any server process can run a job and a restart resumes it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, insert, or_, select, update
+from sqlalchemy import Engine, insert, select, update
 
-from fhir_server.storage.engine import WRITE_OPTION
+from fhir_server.storage.leased_jobs import ACTIVE, CANCELLED, COMPLETED, FAILED, QUEUED, RUNNING, LeasedJobs
 from fhir_server.storage.schema import bulk_export_job as job_table
 from fhir_server.storage.schema import bulk_export_part as part_table
 
-QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED = "queued", "running", "completed", "failed", "cancelled"
-ACTIVE = (QUEUED, RUNNING)
+__all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "FAILED", "QUEUED", "RUNNING", "ExportJob", "ExportJobs", "ExportPart"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,23 +45,14 @@ class ExportPart:
     done: bool
 
 
-_JOB_COLUMNS = tuple(job_table.c[name] for name in ExportJob.__dataclass_fields__)
 _PART_COLUMNS = tuple(part_table.c[name] for name in ExportPart.__dataclass_fields__)
 
 
-class ExportJobs:
+class ExportJobs(LeasedJobs[ExportJob]):
     """The job and part tables on one engine."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Connection]:
-        # The write option makes SQLite open a real transaction too (its reads run in autocommit).
-        with self.engine.connect() as connection:
-            connection = connection.execution_options(**{WRITE_OPTION: True})
-            with connection.begin():
-                yield connection
+        super().__init__(engine, job_table, ExportJob, (part_table,))
 
     def create(self, values: Mapping[str, Any], parts: Sequence[Mapping[str, Any]]) -> None:
         """A new queued job with one part per output type."""
@@ -77,50 +61,18 @@ class ExportJobs:
             if parts:
                 connection.execute(insert(part_table), [{"job_id": values["job_id"], **p} for p in parts])
 
-    def get(self, job_id: str) -> ExportJob | None:
-        with self.engine.connect() as connection:
-            row = connection.execute(select(*_JOB_COLUMNS).where(job_table.c.job_id == job_id)).first()
-        return ExportJob(*row) if row is not None else None
-
     def parts(self, job_id: str) -> list[ExportPart]:
         stmt = select(*_PART_COLUMNS).where(part_table.c.job_id == job_id).order_by(part_table.c.position)
         with self.engine.connect() as connection:
             return [ExportPart(*row) for row in connection.execute(stmt)]
-
-    def claim(self, worker: str, now_us: int, lease_until_us: int) -> ExportJob | None:
-        """Take the oldest active job nobody holds (or whose holder's lease ran out)."""
-        free = and_(
-            job_table.c.status.in_(ACTIVE),
-            job_table.c.cancelled.is_(False),
-            or_(job_table.c.lease_until_us.is_(None), job_table.c.lease_until_us < now_us),
-        )
-        candidate = select(job_table.c.job_id).where(free).order_by(job_table.c.created_us).limit(1)
-        with self._transaction() as connection:
-            if connection.dialect.name == "postgresql":
-                candidate = candidate.with_for_update(skip_locked=True)
-            job_id = connection.execute(candidate).scalar()
-            if job_id is None:
-                return None
-            taken = connection.execute(
-                update(job_table)
-                .where(job_table.c.job_id == job_id, free)
-                .values(status=RUNNING, worker=worker, lease_until_us=lease_until_us, updated_us=now_us)
-            )
-            if taken.rowcount != 1:
-                return None  # another worker won the race (SQLite)
-        return self.get(str(job_id))
 
     def record(
         self, job_id: str, worker: str, part: ExportPart, *, now_us: int, lease_until_us: int, progress: str
     ) -> bool:
         """Save one type's resume point and renew the lease; False when the job was cancelled or taken over."""
         with self._transaction() as connection:
-            held = connection.execute(
-                update(job_table)
-                .where(job_table.c.job_id == job_id, job_table.c.worker == worker, job_table.c.cancelled.is_(False))
-                .values(lease_until_us=lease_until_us, updated_us=now_us, progress=progress)
-            )
-            if held.rowcount != 1:
+            if not self._renew(connection, job_id, worker, lease_until_us=lease_until_us, updated_us=now_us,
+                               progress=progress):  # fmt: skip
                 return False
             connection.execute(
                 update(part_table)
@@ -128,47 +80,3 @@ class ExportJobs:
                 .values(cursor=part.cursor, count=part.count, bytes=part.bytes, done=part.done)
             )
         return True
-
-    def release(self, job_id: str, worker: str) -> None:
-        """Give a job back (server shutting down) so another worker takes it at once."""
-        with self._transaction() as connection:
-            connection.execute(
-                update(job_table)
-                .where(job_table.c.job_id == job_id, job_table.c.worker == worker)
-                .values(lease_until_us=None, worker=None)
-            )
-
-    def finish(self, job_id: str, worker: str, status: str, now_us: int, error: str | None = None) -> bool:
-        """Mark the job completed or failed (unless it was cancelled or taken over meanwhile)."""
-        with self._transaction() as connection:
-            done = connection.execute(
-                update(job_table)
-                .where(job_table.c.job_id == job_id, job_table.c.worker == worker, job_table.c.cancelled.is_(False))
-                .values(status=status, error=error, updated_us=now_us, lease_until_us=None, progress=None)
-            )
-        return done.rowcount == 1
-
-    def cancel(self, job_id: str, now_us: int) -> None:
-        """Flag the job cancelled; its worker stops at its next batch."""
-        with self._transaction() as connection:
-            connection.execute(
-                update(job_table)
-                .where(job_table.c.job_id == job_id)
-                .values(cancelled=True, status=CANCELLED, updated_us=now_us)
-            )
-
-    def remove(self, job_id: str) -> None:
-        with self._transaction() as connection:
-            connection.execute(delete(part_table).where(part_table.c.job_id == job_id))
-            connection.execute(delete(job_table).where(job_table.c.job_id == job_id))
-
-    def stale(self, finished_before_us: int, cancelled_before_us: int) -> list[str]:
-        """Jobs to clean up: finished before the retention cut-off, or cancelled and no longer running."""
-        stmt = select(job_table.c.job_id).where(
-            or_(
-                and_(job_table.c.status.in_((COMPLETED, FAILED)), job_table.c.updated_us < finished_before_us),
-                and_(job_table.c.cancelled.is_(True), job_table.c.updated_us < cancelled_before_us),
-            )
-        )
-        with self.engine.connect() as connection:
-            return [row[0] for row in connection.execute(stmt)]

@@ -30,7 +30,7 @@ router = APIRouter()
 ACCEPTED = {**responses(200), 202: {"description": "Accepted"}}
 
 
-def _prefer(request: Request) -> tuple[bool, bool]:
+def prefer_flags(request: Request) -> tuple[bool, bool]:
     """(respond-async, handling=lenient) from the Prefer header."""
     respond_async = lenient = False
     for part in request.headers.get("prefer", "").replace(";", ",").split(","):
@@ -44,7 +44,7 @@ def _jobs(request: Request) -> ExportJobs:
     return ExportJobs(storage_of(request).engine)
 
 
-def _response(request: Request, result: Result) -> Response:
+def job_response(request: Request, result: Result) -> Response:
     if isinstance(result.body, dict):
         return render_json(request, result.body, result.status, result.headers, "application/json")
     issue = Issue("informational", "ok", severity="information")
@@ -52,7 +52,7 @@ def _response(request: Request, result: Result) -> Response:
 
 
 async def _kickoff(request: Request, kind: str, group_id: str | None) -> Response:
-    respond_async, lenient = _prefer(request)
+    respond_async, lenient = prefer_flags(request)
     if not respond_async:
         raise Invalid("bulk-async-required", code="required")
     params: dict[str, list[Any]] = parameters_from_query(query_pairs(request))
@@ -68,7 +68,7 @@ async def _kickoff(request: Request, kind: str, group_id: str | None) -> Respons
     workers = getattr(request.app.state, "bulk_workers", None)
     if workers is not None:
         workers.wake()
-    return _response(request, result)
+    return job_response(request, result)
 
 
 @router.get("/$export", responses=ACCEPTED, summary="Bulk export: system")
@@ -92,14 +92,14 @@ async def group_export(request: Request, group_id: ResourceId) -> Response:
 @router.get(f"/{jobs.STATUS_PATH}/{{job_id}}", responses=ACCEPTED, summary="Bulk export status")
 async def export_status(request: Request, job_id: str) -> Response:
     result = await run_long(jobs.status, _jobs(request), context_of(request), job_id)
-    return _response(request, result)
+    return job_response(request, result)
 
 
 @router.delete(f"/{jobs.STATUS_PATH}/{{job_id}}", responses=ACCEPTED, summary="Cancel a bulk export")
 async def export_cancel(request: Request, job_id: str) -> Response:
     root = settings_of(request).bulk_path
     result = await run_long(jobs.cancel, _jobs(request), context_of(request), root, job_id)
-    return _response(request, result)
+    return job_response(request, result)
 
 
 @router.get(

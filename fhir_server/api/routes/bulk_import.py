@@ -10,21 +10,19 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from fhir_server.api.deps import context_of, language_of, settings_of, storage_of
+from fhir_server.api.deps import context_of, settings_of, storage_of
 from fhir_server.api.execution import run_long
 from fhir_server.api.negotiation import require_body_type
-from fhir_server.api.responses import render_json
+from fhir_server.api.routes.bulk import ACCEPTED, job_response, prefer_flags
 from fhir_server.api.routes.common import responses
-from fhir_server.errors import Invalid, Issue, operation_outcome
+from fhir_server.errors import Invalid
 from fhir_server.interactions.bulk_import import operation
 from fhir_server.interactions.bulk_import.operation_worker import file_store
-from fhir_server.interactions.context import Result
 from fhir_server.model.validation import parse_json
 from fhir_server.storage.export_jobs import ExportJobs
 from fhir_server.storage.import_jobs import ImportJobs
 
 router = APIRouter()
-ACCEPTED = {**responses(200), 202: {"description": "Accepted"}}
 IMPORT_BODY = {
     "requestBody": {
         "required": True,
@@ -33,30 +31,13 @@ IMPORT_BODY = {
 }
 
 
-def _prefer(request: Request) -> tuple[bool, bool]:
-    """(respond-async, handling=lenient) from the Prefer header."""
-    respond_async = lenient = False
-    for part in request.headers.get("prefer", "").replace(";", ",").split(","):
-        name, _, value = part.strip().partition("=")
-        respond_async |= name.strip() == "respond-async"
-        lenient |= name.strip() == "handling" and value.strip().strip('"') == "lenient"
-    return respond_async, lenient
-
-
 def _jobs(request: Request) -> ImportJobs:
     return ImportJobs(storage_of(request).engine)
 
 
-def _response(request: Request, result: Result) -> Response:
-    if isinstance(result.body, dict):
-        return render_json(request, result.body, result.status, result.headers, "application/json")
-    issue = Issue("informational", "ok", severity="information")
-    return render_json(request, operation_outcome([issue], language_of(request)), result.status, result.headers)
-
-
 @router.post("/$import", responses=ACCEPTED, openapi_extra=IMPORT_BODY, summary="Bulk import: kick-off")
 async def import_kickoff(request: Request) -> Response:
-    respond_async, lenient = _prefer(request)
+    respond_async, lenient = prefer_flags(request)
     if not respond_async:
         raise Invalid("bulk-import-async-required", code="required")
     require_body_type(request)
@@ -71,19 +52,19 @@ async def import_kickoff(request: Request) -> Response:
     workers = getattr(request.app.state, "import_workers", None)
     if workers is not None:
         workers.wake()
-    return _response(request, result)
+    return job_response(request, result)
 
 
 @router.get(f"/{operation.STATUS_PATH}/{{job_id}}", responses=ACCEPTED, summary="Bulk import status")
 async def import_status(request: Request, job_id: str) -> Response:
     result = await run_long(operation.status, _jobs(request), context_of(request), job_id)
-    return _response(request, result)
+    return job_response(request, result)
 
 
 @router.delete(f"/{operation.STATUS_PATH}/{{job_id}}", responses=ACCEPTED, summary="Cancel a bulk import")
 async def import_cancel(request: Request, job_id: str) -> Response:
     result = await run_long(operation.cancel, _jobs(request), context_of(request), job_id)
-    return _response(request, result)
+    return job_response(request, result)
 
 
 @router.get(
