@@ -3,9 +3,9 @@
 Every batch goes through ``resources.import_lines`` exactly as ``fhir-server import`` writes it:
 validation, clinic rules, indexing and one Provenance per committed batch, in one transaction (a
 failing batch is retried line by line, so nothing is half-written). Resources keep their ids (PUT
-semantics); before that, each line is checked against its input's resource type, and a line without
-an id gets one derived from the job, the file and the line number, so a batch written again after a
-take-over finds its own resources unchanged instead of creating them twice.
+semantics); a line must hold its input's resource type, and a line without an id gets one derived
+from the job, the file and the line number, so a batch written again after a take-over finds its
+own resources unchanged instead of creating them twice.
 
 After each batch the job records, in one transaction, the last line done, the counts and the new
 failures; a job taken over after its process died continues after that line.
@@ -19,6 +19,7 @@ import threading
 import uuid
 import zlib
 from dataclasses import dataclass, replace
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from fhir_server.errors import FhirError, Invalid, Unavailable
@@ -26,11 +27,10 @@ from fhir_server.interactions.bulk_export.principal import load_principal
 from fhir_server.interactions.bulk_import.audit import record_run
 from fhir_server.interactions.bulk_import.operation_sources import FileStore, open_path
 from fhir_server.interactions.bulk_import.report import outcome_text
-from fhir_server.interactions.bulk_import.resources import Line, import_lines
+from fhir_server.interactions.bulk_import.resources import Expect, Line, import_lines
 from fhir_server.interactions.bulk_import.sources import ndjson_batches
 from fhir_server.interactions.context import RequestContext
 from fhir_server.model.instants import now_us
-from fhir_server.model.json import JsonError, dumps, loads
 from fhir_server.storage.import_jobs import COMPLETED, FAILED, ImportInput, ImportJob, ImportJobs
 from fhir_server.storage.repository import SqlStorage
 
@@ -145,33 +145,10 @@ class ImportRun:
         self._record(item, inputs, errors)
         return item
 
-    def _prepare(self, item: ImportInput, line: Line) -> Line | str:
-        """The line to import (with an id when it had none), or why it does not belong to this input."""
-        try:
-            value = loads(line.text)
-        except JsonError:
-            return line  # the pipeline reports it in its own words
-        if not isinstance(value, dict):
-            return line
-        actual = value.get("resourceType")
-        if isinstance(actual, str) and actual != item.res_type:
-            error = Invalid("bulk-import-wrong-type", code="invalid", actual=actual, expected=item.res_type)
-            return outcome_text(error, self.ctx.language)
-        if "id" not in value and isinstance(actual, str):
-            value = {"resourceType": actual, "id": line_id(self.job.job_id, item.position, line.number), **value}
-            return Line(line.number, dumps(value))
-        return line
-
     def _batch(self, item: ImportInput, inputs: list[ImportInput], lines: list[Line]) -> ImportInput:
+        expect = Expect(item.res_type, partial(line_id, self.job.job_id, item.position))
+        report = import_lines(self.storage, self.ctx, item.url, lines, expect=expect)
         failures: dict[int, str] = {}
-        ready: list[Line] = []
-        for line in lines:
-            prepared = self._prepare(item, line)
-            if isinstance(prepared, str):
-                failures[line.number] = prepared
-            else:
-                ready.append(prepared)
-        report = import_lines(self.storage, self.ctx, item.url, ready)
         for failure in report.failures:
             failures.setdefault(failure.line or FILE_LINE, failure.text)
         room = max(0, MAX_LISTED_ERRORS - item.failed)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fhir_server.errors import FhirError
+from fhir_server.errors import FhirError, Invalid
 from fhir_server.interactions.bulk_import.audit import write_provenances
 from fhir_server.interactions.bulk_import.report import Failure, Report, outcome_text
 from fhir_server.interactions.context import RequestContext
@@ -117,7 +117,15 @@ class _Batch:
         self.report.written[type_name] += 1
 
 
-def _parsed(file: str, lines: Sequence[Line], language: str, report: Report) -> list[_Item]:
+@dataclass(frozen=True, slots=True)
+class Expect:
+    """What a caller knows of its lines: the one type they must hold, and the id of a line without one."""
+
+    type_name: str | None = None
+    new_id: Callable[[int], str] | None = None  # line number -> id (default: a random one)
+
+
+def _parsed(file: str, lines: Sequence[Line], language: str, report: Report, expect: Expect) -> list[_Item]:
     items = []
     for line in lines:
         if not line.text.strip():
@@ -125,12 +133,15 @@ def _parsed(file: str, lines: Sequence[Line], language: str, report: Report) -> 
         report.seen += 1
         try:
             resource = parse_line(line.text)
+            actual = resource["resourceType"]
+            if expect.type_name is not None and actual != expect.type_name:
+                raise Invalid("bulk-import-wrong-type", code="invalid", actual=actual, expected=expect.type_name)
         except FhirError as error:
             report.failures.append(Failure(file, line.number, None, outcome_text(error, language)))
             continue
         res_id = resource.get("id")
         if not isinstance(res_id, str) or not is_valid_id(res_id):
-            res_id = str(uuid.uuid4())
+            res_id = expect.new_id(line.number) if expect.new_id is not None else str(uuid.uuid4())
             resource = {**resource, "id": res_id}
         items.append(_Item(line.number, resource, res_id))
     return items
@@ -144,10 +155,11 @@ def import_lines(
     *,
     per_resource_provenance: bool = False,
     dry_run: bool = False,
+    expect: Expect = Expect(),
 ) -> Report:
     """Validate and write a batch of NDJSON lines in one transaction; failures are reported, not raised."""
     report = Report()
-    items = _parsed(file, lines, ctx.language, report)
+    items = _parsed(file, lines, ctx.language, report, expect)
     if not items:
         return report
 

@@ -72,10 +72,11 @@ def _work(unit: Unit) -> Report:
     kind, file, lines = unit
     config: Config = _WORKER["config"]
     storage, ctx = _WORKER["storage"], _WORKER["ctx"]
-    options = {"per_resource_provenance": config.per_resource_provenance, "dry_run": config.dry_run}
+    provenance, dry_run = config.per_resource_provenance, config.dry_run
     if kind == "ndjson":
-        return import_lines(storage, ctx, file, lines or [], **options)
-    return import_bundle(storage, ctx, file, sources.read_bytes(Path(file)), **options)
+        return import_lines(storage, ctx, file, lines or [], per_resource_provenance=provenance, dry_run=dry_run)
+    data = sources.read_bytes(Path(file))
+    return import_bundle(storage, ctx, file, data, per_resource_provenance=provenance, dry_run=dry_run)
 
 
 class _Inline(Executor):
