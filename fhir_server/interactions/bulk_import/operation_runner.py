@@ -80,7 +80,6 @@ class ImportRun:
             request_id=f"import-{job.job_id}",
             principal=load_principal(job.principal),
             clinic_profiles=run.clinic_profiles,
-            audit_writes=False,  # one Provenance per batch and an AuditEvent per job instead
         )
 
     def execute(self) -> None:
