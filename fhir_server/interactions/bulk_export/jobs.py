@@ -13,21 +13,21 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from fhir_server.errors import Forbidden, Internal, NotFound
+from fhir_server.errors import Forbidden, NotFound
 from fhir_server.interactions.access import require, visible
 from fhir_server.interactions.audited import audited
-from fhir_server.interactions.bulk_export.files import file_name, job_file, remove_files, valid_job_id
+from fhir_server.interactions.bulk_export.files import file_name, job_file, remove_files
 from fhir_server.interactions.bulk_export.plan import output_types, type_plan
 from fhir_server.interactions.bulk_export.principal import dump_principal, owner_of
 from fhir_server.interactions.bulk_export.request import GROUP, ExportRequest, parse_request
 from fhir_server.interactions.context import RequestContext, Result
+from fhir_server.interactions.job_status import owned, status_answer
 from fhir_server.model.instants import fhir_instant, now_us
 from fhir_server.model.json import loads
 from fhir_server.model.references import RefKind, parse_reference
-from fhir_server.storage.export_jobs import ACTIVE, COMPLETED, FAILED, ExportJob, ExportJobs
+from fhir_server.storage.export_jobs import ACTIVE, COMPLETED, ExportJob, ExportJobs
 from fhir_server.storage.repository import SqlStorage
 
-RETRY_AFTER_SECONDS = 2
 STATUS_PATH = "$export-status"
 FILE_PATH = "$export-file"
 
@@ -104,10 +104,7 @@ def kickoff(
 
 
 def _owned(jobs: ExportJobs, ctx: RequestContext, job_id: str) -> ExportJob:
-    job = jobs.get(job_id) if valid_job_id(job_id) else None
-    if job is None or job.cancelled or job.owner != owner_of(ctx.principal):
-        raise NotFound("bulk-job-unknown", id=job_id)
-    return job
+    return owned(jobs, ctx, job_id, "bulk-job-unknown")
 
 
 def _manifest(jobs: ExportJobs, ctx: RequestContext, job: ExportJob) -> dict[str, Any]:
@@ -129,13 +126,7 @@ def _manifest(jobs: ExportJobs, ctx: RequestContext, job: ExportJob) -> dict[str
 def status(jobs: ExportJobs, ctx: RequestContext, job_id: str) -> Result:
     """202 with X-Progress while running, 200 with the manifest when done, 500 when the job failed."""
     job = _owned(jobs, ctx, job_id)
-    if job.status in ACTIVE:
-        progress = job.progress or ("queued" if job.status == "queued" else "starting")
-        return Result(202, headers={"X-Progress": progress, "Retry-After": str(RETRY_AFTER_SECONDS)})
-    if job.status == FAILED:
-        raise Internal("bulk-job-failed", code="exception", id=job_id, diagnostics=job.error)
-    assert job.status == COMPLETED
-    return Result(200, body=_manifest(jobs, ctx, job), headers={"Expires": "-1"})
+    return status_answer(job, lambda: _manifest(jobs, ctx, job), "bulk-job-failed")
 
 
 def cancel(jobs: ExportJobs, ctx: RequestContext, root: Path, job_id: str) -> Result:

@@ -19,10 +19,9 @@ import re
 import uuid
 from typing import Any
 
-from fhir_server.errors import Internal, Invalid, NotFound
+from fhir_server.errors import Invalid, NotFound
 from fhir_server.i18n import translate
 from fhir_server.interactions.audited import audited
-from fhir_server.interactions.bulk_export.files import valid_job_id
 from fhir_server.interactions.bulk_export.principal import dump_principal, owner_of
 from fhir_server.interactions.bulk_import.operation_request import (
     Params,
@@ -34,14 +33,14 @@ from fhir_server.interactions.bulk_import.operation_request import (
 from fhir_server.interactions.bulk_import.operation_runner import FILE_LINE, MAX_LISTED_ERRORS
 from fhir_server.interactions.bulk_import.operation_sources import FileStore, locate
 from fhir_server.interactions.context import RequestContext, Result
+from fhir_server.interactions.job_status import owned, status_answer
 from fhir_server.interactions.operations import parameters_from_body
 from fhir_server.model.canonical import CANONICAL_BASE
 from fhir_server.model.instants import fhir_instant, now_us
 from fhir_server.model.json import dumps
 from fhir_server.storage.export_jobs import ExportJobs
-from fhir_server.storage.import_jobs import ACTIVE, COMPLETED, FAILED, ImportJob, ImportJobs
+from fhir_server.storage.import_jobs import ACTIVE, COMPLETED, ImportJob, ImportJobs
 
-RETRY_AFTER_SECONDS = 2
 STATUS_PATH = "$import-status"
 ERROR_PATH = "$import-error"
 ERROR_MEDIA_TYPE = "application/fhir+ndjson"
@@ -100,10 +99,7 @@ def kickoff(
 
 
 def _owned(jobs: ImportJobs, ctx: RequestContext, job_id: str) -> ImportJob:
-    job = jobs.get(job_id) if valid_job_id(job_id) else None
-    if job is None or job.cancelled or job.owner != owner_of(ctx.principal):
-        raise NotFound("bulk-import-job-unknown", id=job_id)
-    return job
+    return owned(jobs, ctx, job_id, "bulk-import-job-unknown")
 
 
 def _manifest(jobs: ImportJobs, ctx: RequestContext, job: ImportJob) -> dict[str, Any]:
@@ -125,13 +121,7 @@ def _manifest(jobs: ImportJobs, ctx: RequestContext, job: ImportJob) -> dict[str
 def status(jobs: ImportJobs, ctx: RequestContext, job_id: str) -> Result:
     """202 with X-Progress while running, 200 with the manifest when done, 500 when the job failed."""
     job = _owned(jobs, ctx, job_id)
-    if job.status in ACTIVE:
-        progress = job.progress or ("queued" if job.status == "queued" else "starting")
-        return Result(202, headers={"X-Progress": progress, "Retry-After": str(RETRY_AFTER_SECONDS)})
-    if job.status == FAILED:
-        raise Internal("bulk-import-job-failed", code="exception", id=job_id, diagnostics=job.error)
-    assert job.status == COMPLETED
-    return Result(200, body=_manifest(jobs, ctx, job), headers={"Expires": "-1"})
+    return status_answer(job, lambda: _manifest(jobs, ctx, job), "bulk-import-job-failed")
 
 
 def cancel(jobs: ImportJobs, ctx: RequestContext, job_id: str) -> Result:
