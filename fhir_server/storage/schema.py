@@ -242,6 +242,24 @@ deferred_record = Table(
     Column("content", LargeBinary, nullable=False),
 )
 
+
+def _leased_job_columns() -> list[Column[Any] | Index]:
+    """What every background job table holds for its status and lease (storage/leased_jobs.py)."""
+    return [
+        Column("status", String(16), nullable=False),
+        Column("progress", String(100), nullable=True),
+        Column("cancelled", Boolean, nullable=False),
+        Column("error", Text, nullable=True),
+        Column("transaction_time", BigInteger, nullable=False),
+        Column("created_us", BigInteger, nullable=False),
+        Column("updated_us", BigInteger, nullable=False),
+        Column("lease_until_us", BigInteger, nullable=True),
+        Column("worker", String(100), nullable=True),
+        Index(None, "status", "lease_until_us"),
+        Index(None, "updated_us"),
+    ]
+
+
 # Bulk Data $export jobs, claimed by any server process through a lease; each output type keeps
 # its resume point (last id written, file length then) so an interrupted job continues without
 # duplicates.
@@ -258,17 +276,7 @@ bulk_export_job = Table(
     Column("owner", String(255), nullable=False),
     Column("principal", Text, nullable=False),
     Column("scopes", Text, nullable=True),
-    Column("status", String(16), nullable=False),
-    Column("progress", String(100), nullable=True),
-    Column("cancelled", Boolean, nullable=False),
-    Column("error", Text, nullable=True),
-    Column("transaction_time", BigInteger, nullable=False),
-    Column("created_us", BigInteger, nullable=False),
-    Column("updated_us", BigInteger, nullable=False),
-    Column("lease_until_us", BigInteger, nullable=True),
-    Column("worker", String(100), nullable=True),
-    Index(None, "status", "lease_until_us"),
-    Index(None, "updated_us"),
+    *_leased_job_columns(),
 )
 
 bulk_export_part = Table(
@@ -296,17 +304,7 @@ bulk_import_job = Table(
     Column("client_id", String(100), nullable=True),
     Column("owner", String(255), nullable=False),
     Column("principal", Text, nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("progress", String(100), nullable=True),
-    Column("cancelled", Boolean, nullable=False),
-    Column("error", Text, nullable=True),
-    Column("transaction_time", BigInteger, nullable=False),
-    Column("created_us", BigInteger, nullable=False),
-    Column("updated_us", BigInteger, nullable=False),
-    Column("lease_until_us", BigInteger, nullable=True),
-    Column("worker", String(100), nullable=True),
-    Index(None, "status", "lease_until_us"),
-    Index(None, "updated_us"),
+    *_leased_job_columns(),
 )
 
 bulk_import_input = Table(
