@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fhir_server.api.rate_buckets import SharedBuckets
 from fhir_server.api.rate_limit import RateLimiter
 from fhir_server.storage.engine import make_engine
 from fhir_server.storage.migrate import upgrade
@@ -45,14 +46,13 @@ def test_two_workers_draw_on_one_bucket(tmp_path: Path) -> None:
 
 
 def test_a_full_table_forgives_rather_than_refuses(tmp_path: Path) -> None:
-    from fhir_server.api.rate_buckets import SharedBuckets
-
-    clock = Clock()
-    limiter = RateLimiter(60, clock=clock, shared_file=tmp_path / "buckets")
-    limiter.buckets = SharedBuckets(limiter.capacity, limiter.rate, tmp_path / "small", slots=4)
+    buckets = SharedBuckets(60.0, 1.0, tmp_path / "buckets", slots=4)
     for key in range(40):  # ten times more clients than slots: each new one takes over a slot
-        assert limiter.take(f"client-{key}", 60) == 0
-    assert limiter.take("client-39", 1) > 0  # the one just seen is still remembered
+        with buckets.bucket(f"client-{key}", 1000.0) as bucket:
+            assert bucket[0] == 60.0  # a client never seen (or forgotten) starts with a full bucket
+            bucket[0] -= 60
+    with buckets.bucket("client-39", 1000.0) as bucket:
+        assert bucket[0] == 0.0  # the one just seen is still remembered
 
 
 def _reads_until_refused(client: httpx.Client, root: str, most: int) -> int:
