@@ -20,9 +20,26 @@ def _every_table() -> sa.MetaData:
     return combined
 
 
+def _declared_for(dialect: str):
+    """Skip schema items declared only for another dialect (``ddl_if(dialect=...)``): they are not created there.
+    (Copies made by ``to_metadata`` lose the condition, so it is read from the declaring tables.)"""
+    tables = [table for source in (metadata, auth_metadata) for table in source.tables.values()]
+    items: list[sa.Constraint | sa.Index] = [c for t in tables for c in t.constraints]
+    items += [i for t in tables for i in t.indexes]
+    conditions = [(item.name, getattr(item, "_ddl_if", None)) for item in items]
+    elsewhere = {name for name, when in conditions if when is not None and when.dialect not in (None, dialect)}
+    assert dialect != "postgresql" or "fk_idx_token_resource_pk_resource" in elsewhere
+
+    def include(item: object, name: str | None, kind: str, reflected: bool, compare_to: object) -> bool:
+        return reflected or name not in elsewhere
+
+    return include
+
+
 def test_migrated_schema_matches_the_tables(engine):
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        options = {"compare_type": True, "include_object": _declared_for(engine.dialect.name)}
+        context = MigrationContext.configure(connection, opts=options)
         differences = compare_metadata(context, _every_table())
     assert differences == []
 
