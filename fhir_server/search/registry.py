@@ -9,7 +9,7 @@ to the part that applies to each type.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 
@@ -40,6 +40,14 @@ class SearchParam:
     expression: str | None
     targets: tuple[str, ...] = ()
     components: tuple[tuple[str, str], ...] = ()  # (definition url, relative expression)
+    # Codes of the parameters whose index rows together answer this one (see ``_unions``); empty
+    # when the parameter has rows of its own.
+    united: tuple[str, ...] = ()
+
+    @property
+    def index_codes(self) -> tuple[str, ...]:
+        """The ``param`` values of the index rows that answer this parameter."""
+        return self.united or (self.code,)
 
 
 def split_union(expression: str) -> list[str]:
@@ -100,6 +108,13 @@ class Registry:
                 types = [*sorted(SERVED_TYPES), "Resource"] if common else [base]
                 for type_name in types:
                     self._add(definition, str(base), type_name)
+        for params in self._by_type.values():
+            for code, united in _unions(params).items():
+                params[code] = replace(params[code], united=united)
+        self._by_url = {}
+        for params in self._by_type.values():
+            for param in params.values():
+                self._by_url.setdefault(param.url, []).append(param)
 
     def _add(self, definition: dict[str, object], base: str, type_name: str) -> None:
         if type_name not in self._by_type:
@@ -141,6 +156,40 @@ class Registry:
             if type_name is None or param.resource_type == type_name:
                 return param
         return None
+
+
+def _components(param: SearchParam, params: dict[str, SearchParam]) -> list[tuple[str, str]]:
+    """A composite's components as (relative expression, type): what its index rows are made of."""
+    types = {p.url: p.type for p in params.values()}
+    return [(expression, types.get(url, "")) for url, expression in param.components]
+
+
+def _unions(params: dict[str, SearchParam]) -> dict[str, tuple[str, ...]]:
+    """Parameters whose expression is exactly the union of other parameters' of the same type.
+
+    ``Observation.combo-code`` is ``Observation.code | Observation.component.code``: the rows of ``code`` and
+    ``component-code`` together are its rows, so it is searched through theirs and stores none (a fifth of an
+    Observation's index rows). Composites must also have the same components.
+    """
+    parts = {code: frozenset(split_union(p.expression or "")) for code, p in params.items()}
+    found: dict[str, tuple[str, ...]] = {}
+    for code, param in params.items():
+        if param.type in ("special", "reference") or not parts[code]:
+            continue
+        shape = _components(param, params)
+        members = [
+            other
+            for other, candidate in params.items()
+            if other != code
+            and candidate.type == param.type
+            and parts[other]
+            and parts[other] < parts[code]
+            and _components(candidate, params) == shape
+        ]
+        covered = [part for member in members for part in parts[member]]
+        if len(members) > 1 and len(covered) == len(set(covered)) and set(covered) == parts[code]:
+            found[code] = tuple(sorted(members))
+    return found
 
 
 def clinic_search_parameters() -> list[dict[str, object]]:

@@ -79,8 +79,8 @@ class _Plan:
 def _plan(registry: Registry, type_name: str) -> _Plan:
     steps = []
     for param in registry.for_type(type_name).values():
-        if param.code in NOT_INDEXED or param.expression is None or param.type == "special":
-            continue
+        if param.code in NOT_INDEXED or param.expression is None or param.type == "special" or param.united:
+            continue  # a union of other parameters is answered by their rows
         walker = compile_expression(param.expression)
         composite_plan = composite.component_plan(param, registry) if param.type == "composite" else None
         if param.type == "composite" and composite_plan is None:

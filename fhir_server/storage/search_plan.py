@@ -140,7 +140,7 @@ def _sort_expression(plan: Plan, key: SortKey, type_name: str | None) -> None:
     if key.name in ("_id", "_lastUpdated"):
         return
     assert key.param is not None
-    plan.const(key.param.code, type_name, missing_value(key))
+    plan.const(*key.param.index_codes, type_name, missing_value(key))
 
 
 def _after(plan: Plan, query: SearchQuery) -> None:
@@ -200,7 +200,7 @@ def _index_clause(plan: Plan, clause: AnyClause, type_name: str | None) -> None:
         raise Unsupported
     kind = clause.param.type
     plan.key.append(("index", clause.name, kind, clause.modifier, clause.missing, len(clause.values)))
-    plan.const(clause.param.code, type_name)
+    plan.const(*clause.param.index_codes, type_name)
     if clause.missing is not None:
         return
     if not clause.values:

@@ -39,9 +39,16 @@ PREDICATES: dict[str, Callable[..., ColumnElement[bool]]] = {
 }
 
 
-def _index_subquery(kind: str, param: str, type_name: str | None, condition: ColumnElement[bool]) -> Select[Any]:
+def param_is(table: FromClause, codes: tuple[str, ...]) -> ColumnElement[bool]:
+    """Index rows of a parameter: its own code, or those of the parameters it unites."""
+    return table.c.param == codes[0] if len(codes) == 1 else table.c.param.in_(codes)
+
+
+def _index_subquery(
+    kind: str, codes: tuple[str, ...], type_name: str | None, condition: ColumnElement[bool]
+) -> Select[Any]:
     table = INDEX_TABLES[kind]
-    conditions = [table.c.param == param, condition]
+    conditions = [param_is(table, codes), condition]
     if type_name is not None:
         conditions.insert(1, table.c.res_type == type_name)
     return select(table.c.resource_pk).where(*conditions)
@@ -102,11 +109,11 @@ def clause_predicate(clause: AnyClause, target: FromClause, type_name: str | Non
         return special
     assert clause.param is not None
     kind = clause.param.type
-    param = clause.param.code
+    codes = clause.param.index_codes
     if clause.missing is not None:
-        present = target.c.pk.in_(_index_subquery(kind, param, type_name, true()))
+        present = target.c.pk.in_(_index_subquery(kind, codes, type_name, true()))
         return not_(present) if clause.missing else present
-    matching = target.c.pk.in_(_index_subquery(kind, param, type_name, _values_condition(clause, kind)))
+    matching = target.c.pk.in_(_index_subquery(kind, codes, type_name, _values_condition(clause, kind)))
     return not_(matching) if clause.modifier == "not" else matching
 
 
@@ -174,7 +181,7 @@ def _matching_pks(clause: AnyClause, type_name: str) -> Select[Any] | None:
         return None
     assert isinstance(clause, Clause) and clause.param is not None
     kind = clause.param.type
-    return _index_subquery(kind, clause.param.code, type_name, _values_condition(clause, kind))
+    return _index_subquery(kind, clause.param.index_codes, type_name, _values_condition(clause, kind))
 
 
 def _has(clause: HasClause, target: FromClause, type_name: str | None) -> ColumnElement[bool]:
