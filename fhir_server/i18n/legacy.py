@@ -34,6 +34,12 @@ FINDINGS: dict[str, dict[str, str]] = {
         "es": "Estado civil «{value}» desconocido: se guarda solo como texto",
         "en": "Unknown marital status '{value}': kept as text only",
     },
+    "legacy-seguro-desconocido": {
+        "es": "Tipo de seguro «{value}» no reconocido (ninguno conocido, o varios): la cobertura se importa con el "
+        "texto, sin tipo codificado ni aseguradora; revise quién paga",
+        "en": "Unrecognised insurance type '{value}' (no known kind, or several): the coverage is imported with the "
+        "text, without a coded type or insurer; check who pays",
+    },
     "legacy-nacionalidad-sin-codigo": {
         "es": "Nacionalidad «{value}» sin código ISO 3166: no se registra la extensión de nacionalidad",
         "en": "Nationality '{value}' has no ISO 3166 code: the nationality extension is not recorded",
@@ -141,6 +147,12 @@ FINDINGS: dict[str, dict[str, str]] = {
     "legacy-antecedentes-ilegibles": {
         "es": "Antecedentes familiares ilegibles ({value}): se guardan como nota de texto",
         "en": "Unreadable family history ({value}): kept as a text note",
+    },
+    "legacy-antecedentes-contradictorios": {
+        "es": "Antecedentes familiares marcados «sin antecedentes» y a la vez con: {items}. Se importan los "
+        "antecedentes marcados, sin la lista «ninguno conocido»",
+        "en": "Family history ticked 'none' and also: {items}. The ticked conditions are imported, without the "
+        "'none known' list",
     },
     "legacy-diagnostico-tipo-desconocido": {
         "es": "Tipo de diagnóstico «{value}» desconocido: verificación sin confirmar, el tipo original se conserva",

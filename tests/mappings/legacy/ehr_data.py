@@ -50,6 +50,9 @@ MEDICAMENTOS = [
     ("Ibuprofeno", "Advil", "tableta", "400 mg", "oral", "Antiinflamatorios"),
 ]
 MOTIVOS = ["Dolor de garganta y fiebre", "Control de presión arterial", "Cefalea de tres días", "Tos con flema"]
+# Patients.tipo_seguro as the clinic typed it, given out by patient id (no random draw: the other data stays as it was).
+TIPOS_SEGURO = ["IESS", "Seguro Social Campesino", "ISSFA", "isspol", "Privado", "ninguno", None, "iess ",
+                "Seguro privado", "Particular", "", "Policía"]  # fmt: skip
 FAMILIAR_KEYS = ("cardiopatia", "diabetes", "enfermedad_cardiovascular", "hipertension", "cancer", "tuberculosis")
 
 
@@ -60,6 +63,7 @@ class Planted:
     counts: dict[str, int] = field(default_factory=dict)
     findings: set[tuple[str, str, str]] = field(default_factory=set)  # (code, table, "id=N")
     spot_evolucion: int = 0  # an evolución with diagnoses and prescriptions, for read-back checks
+    nil_family: int = 0  # an evolución with only "sin antecedentes" ticked, on an attended cita
 
     def plant(self, code: str, table: str, row_id: int) -> None:
         self.findings.add((code, table, f"id={row_id}"))
@@ -94,7 +98,7 @@ COLUMNS = {
     "Patients": ("id", "apellido_paterno", "apellido_materno", "primer_nombre", "segundo_nombre", "empresa", "cedula",
                  "fecha_nacimiento", "lugar_nacimiento", "nacionalidad", "sexo", "telefono", "grupo_cultural",
                  "direccion", "barrio", "provincia_id", "canton_id", "parroquia_id", "estado_civil", "instruccion",
-                 "ocupacion", "contacto_emergencia", "parentesco_emergencia", "telefono_emergencia"),
+                 "ocupacion", "contacto_emergencia", "parentesco_emergencia", "telefono_emergencia", "tipo_seguro"),
     "Consultorios": ("id", "numero", "descripcion", "doctorId", "estado"),
     "HorariosConsultorio": ("id", "consultorioId", "dia", "fecha", "horaInicio", "horaFin"),
     "Citas": ("id", "pacienteId", "consultorioId", "doctorId", "fecha", "hora", "estado", "notas", "created_at"),
@@ -188,6 +192,7 @@ def _patient(t: _Tables, rng: random.Random, pid: int, geo: dict[str, list[tuple
         f"{rng.choice(NOMBRES_F)} {rng.choice(APELLIDOS)}",
         rng.choice(["madre", "esposo", "hija", "vecina"]),
         f"07{rng.randint(1_000_000, 9_999_999)}",
+        TIPOS_SEGURO[pid % len(TIPOS_SEGURO)],
     )
 
 
@@ -218,8 +223,11 @@ def _patients(t: _Tables, rng: random.Random, count: int, geo: dict[str, Any], p
     planted.plant("parroquia-fuera-de-canton", "Patients", first + 3)
     patch(first + 4, estado_civil="casada", instruccion="tercer nivel")  # free text after the VARCHAR change
     planted.plant("estado-civil-desconocido", "Patients", first + 4)
-    patch(first + 5, nacionalidad="marciana")
+    patch(first + 4, tipo_seguro="Convenio municipal")  # names no kind of insurance
+    planted.plant("seguro-desconocido", "Patients", first + 4)
+    patch(first + 5, nacionalidad="marciana", tipo_seguro="IESS / privado")  # two at once: which one pays?
     planted.plant("nacionalidad-sin-codigo", "Patients", first + 5)
+    planted.plant("seguro-desconocido", "Patients", first + 5)
     return first + 5
 
 
@@ -253,8 +261,9 @@ def _consultorios(t: _Tables, roles: dict[str, list[int]], planted: Planted) -> 
 
 def _familiares(rng: random.Random) -> str:
     flags: dict[str, bool | str] = {key: rng.random() < 0.15 for key in FAMILIAR_KEYS}
-    flags.update(enfermedad_mental=False, enfermedad_infecciosa=False, sin_antecedentes=not any(flags.values()))
+    flags.update(enfermedad_mental=False, enfermedad_infecciosa=False)
     flags["otro_antecedente"] = "Abuela con asma" if rng.random() < 0.05 else ""
+    flags["sin_antecedentes"] = not any(flags.values())  # the form's "none" box: only when nothing else is
     return json.dumps(flags, ensure_ascii=False)
 
 
@@ -340,6 +349,16 @@ def _plant_citas(t: _Tables, first: int, p: int, rooms: list[tuple[int, int]], r
     del p
 
 
+def _plant_family(t: _Tables, last: int, planted: Planted) -> None:
+    """The last regular evolución ticks "sin antecedentes" and diabetes together; remember a clean "none"."""
+    rows, column = t.rows["Evoluciones"], COLUMNS["Evoluciones"].index("antecedentes_familiares")
+    contradictory = {**json.loads(rows[last - 1][column]), "diabetes": True, "sin_antecedentes": True}
+    rows[last - 1] = (*rows[last - 1][:column], json.dumps(contradictory), *rows[last - 1][column + 1 :])
+    planted.plant("antecedentes-contradictorios", "Evoluciones", last)
+    nil = [row[0] for row in rows[: last - 1] if json.loads(row[column]).get("sin_antecedentes") is True]
+    planted.nil_family = nil[0] if nil else 0
+
+
 def generate(conn: psycopg.Connection[Any], *, patients: int = 40, consultations: int = 120, seed: int = 7) -> Planted:
     """Fill the legacy tables; returns the counts and the planted findings."""
     rng = random.Random(seed)
@@ -353,6 +372,7 @@ def generate(conn: psycopg.Connection[Any], *, patients: int = 40, consultations
         room = rooms[cid % 2]  # the third consultorio (the DEFAULT doctor's) has no regular consultations
         _consultation(t, rng, cid, rng.randint(1, patients), room, roles["enfermera"][cid % 2])
     _plant_citas(t, consultations + 1, last_patient, rooms, roles, planted)
+    _plant_family(t, consultations, planted)
     planted.spot_evolucion = 1
     with conn.cursor() as cursor:
         for table, rows in t.rows.items():

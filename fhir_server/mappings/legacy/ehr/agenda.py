@@ -243,4 +243,17 @@ class CitaMapper:
         motivos = [m for _, _, m in self.state.evoluciones_by_cita.get(key, []) if m and m.strip()]
         if motivos:
             encounter["reasonCode"] = [{"text": m} for m in dict.fromkeys(motivos)]
+        diagnoses = self._diagnoses(key)
+        if diagnoses:
+            encounter["diagnosis"] = diagnoses
         return encounter
+
+    def _diagnoses(self, cita: int) -> list[dict[str, Any]]:
+        """The Conditions of the consultation's evoluciones, ranked in the order the doctors entered them.
+
+        diagnosticos.tipo (presuntivo/definitivo) is the verification status, not a diagnosis role: no ``use``.
+        """
+        state = self.state
+        keys = [d for evolucion, _, _ in state.evoluciones_by_cita.get(cita, [])
+                for d in state.diagnoses_by_evolucion.get(evolucion, [])]  # fmt: skip
+        return [{"condition": ref("Condition", "diagnosticos", d), "rank": rank} for rank, d in enumerate(keys, 1)]

@@ -1,5 +1,6 @@
 """VitalSigns -> vital-sign Observations (the nurse's form mapping); Evoluciones -> ClinicalImpression +
-FamilyMemberHistory (architecture decision 10: evoluciones are Encounter + ClinicalImpression)."""
+FamilyMemberHistory, or a nil-known List for "sin antecedentes" (architecture decision 10: evoluciones are
+Encounter + ClinicalImpression)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from fhir_server.mappings.legacy.records import Mapped
 from fhir_server.model import canonical as c
 from fhir_server.model.profiles.bmi import bmi
 
+LIST_EMPTY_REASON = "http://terminology.hl7.org/CodeSystem/list-empty-reason"
 _PRESSURE = re.compile(r"^\s*(\d{2,3})\s*/\s*(\d{2,3})\s*$")
 # Family-history checkboxes -> SNOMED CT (C.8); false carries no information and becomes nothing.
 FAMILY = {
@@ -90,17 +92,24 @@ def vital_signs(row: dict[str, Any], state: State) -> Mapped:
     return mapped
 
 
-def _family(row: dict[str, Any], patient: int, when: str | None, mapped: Mapped) -> tuple[list[Any], str | None]:
-    """FamilyMemberHistory for each ticked box; unreadable JSON is reported and kept as text."""
+def _family(row: dict[str, Any], patient: int, when: str | None, mapped: Mapped) -> tuple[list[Any], str | None, bool]:
+    """FamilyMemberHistory for each ticked box; unreadable JSON is reported and kept as text.
+
+    The third value says the doctor ticked "sin antecedentes" and nothing else (a nil-known List).
+    """
     raw = row["antecedentes_familiares"]
     data = json.loads(raw) if isinstance(raw, str) and raw.strip().startswith(("{", '"')) else raw
     if not isinstance(data, dict):
         text = json.dumps(data, ensure_ascii=False) if not isinstance(data, str) else data
         mapped.findings.append(finding("antecedentes-ilegibles", "Evoluciones", row["id"], value=text))
-        return [], text
+        return [], text, False
     histories = []
     items = [(k, FAMILY[k]) for k in FAMILY if data.get(k) is True]
     other = str(data.get("otro_antecedente") or "").strip()
+    none_ticked = data.get("sin_antecedentes") is True
+    if none_ticked and (items or other):  # the ticked conditions carry information: they win over "none"
+        stated = ", ".join([*(concept[2] for _, concept in items), *([other] if other else [])])
+        mapped.findings.append(finding("antecedentes-contradictorios", "Evoluciones", row["id"], items=stated))
     for key, concept in [*items, *([("otro", None)] if other else [])]:
         code = (
             {"coding": [{"system": c.SNOMED, "code": concept[0], "display": concept[1]}], "text": concept[2]}
@@ -120,7 +129,36 @@ def _family(row: dict[str, Any], patient: int, when: str | None, mapped: Mapped)
         if when:
             history["date"] = when
         histories.append(history)
-    return histories, None
+    return histories, None, none_ticked and not histories
+
+
+def _nil_known(row: dict[str, Any], patient: int, when: str | None, encounter: str | None) -> dict[str, Any]:
+    """The "sin antecedentes" box alone: an empty family-history List saying none are known (no FamilyMemberHistory)."""
+    key = row["id"]
+    nil: dict[str, Any] = {
+        "resourceType": "List",
+        "id": rid("Evoluciones", key, "familia-sin_antecedentes"),
+        "meta": meta(),
+        "identifier": [ident("Evoluciones", f"{key}-sin_antecedentes")],
+        "status": "current",
+        "mode": "snapshot",
+        "title": "Antecedentes familiares",
+        "code": {
+            "coding": [{"system": c.LOINC, "code": "10157-6", "display": "History of family member diseases"}],
+            "text": "Antecedentes familiares",
+        },
+        "subject": ref("Patient", "Patients", patient),
+        "source": ref("Practitioner", "Users", row["medicoId"]),
+        "emptyReason": {
+            "coding": [{"system": LIST_EMPTY_REASON, "code": "nilknown", "display": "Nil Known"}],
+            "text": "Sin antecedentes familiares",
+        },
+    }
+    if encounter:
+        nil["encounter"] = {"reference": f"Encounter/{encounter}"}
+    if when:
+        nil["date"] = when
+    return nil
 
 
 def evolucion(row: dict[str, Any], state: State) -> Mapped:
@@ -147,7 +185,7 @@ def evolucion(row: dict[str, Any], state: State) -> Mapped:
         )
     when = local(row["fecha"])
     encounter = _encounter_of(state, cita)
-    histories, unreadable = _family(row, patient, when, mapped)
+    histories, unreadable, nil_known = _family(row, patient, when, mapped)
     investigations: list[dict[str, Any]] = [
         {"code": {"text": "Signos vitales"}, "item": [{"reference": f"Observation/{panel}"}]}
     ]
@@ -180,5 +218,7 @@ def evolucion(row: dict[str, Any], state: State) -> Mapped:
     if problems:
         impression["problem"] = [ref("Condition", "diagnosticos", d) for d in problems]
     mapped.resources += [*histories, impression]
+    if nil_known:
+        mapped.resources.append(_nil_known(row, patient, when, encounter))
     state.evoluciones[key] = EvolucionFacts(patient, medico, when, encounter)
     return mapped

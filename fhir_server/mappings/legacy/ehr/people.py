@@ -1,4 +1,5 @@
-"""Users -> Practitioner + PractitionerRole + an account pending activation; Patients -> Patient (C.1, C.2).
+"""Users -> Practitioner + PractitionerRole + an account pending activation; Patients -> Patient + Coverage
+(C.1, C.2).
 
 Legacy password hashes and reset tokens are never selected from the database, so they cannot reach
 a resource, a report or a log.
@@ -10,6 +11,7 @@ import re
 from typing import Any
 
 from fhir_server.mappings.legacy.ehr.common import State, birth_date, finding, ident, meta, ref, rid
+from fhir_server.mappings.legacy.ehr.coverage import coverage
 from fhir_server.mappings.legacy.ehr.geography import address
 from fhir_server.mappings.legacy.records import LegacyAccount, Mapped
 from fhir_server.model import canonical as c
@@ -266,7 +268,7 @@ def patient(row: dict[str, Any], state: State, seen: dict[str, int]) -> Mapped:
     if row.get("empresa") in state.empresas:
         resource["managingOrganization"] = {"reference": f"Organization/{state.empresas[row['empresa']]}"}
     state.patients.add(key)
-    mapped.resources.append(resource)
+    mapped.resources += [resource, *coverage(row, mapped)]
     return mapped
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from fhir_server.mappings.legacy.ehr import agenda, clinical, geography, orders, people
+from fhir_server.mappings.legacy.ehr import agenda, clinical, coverage, geography, orders, people
 from fhir_server.mappings.legacy.ehr.common import ZONE, State
 from fhir_server.mappings.legacy.ehr.geography import DpaIndex
 from fhir_server.mappings.legacy.records import Mapped, TableRun
@@ -120,6 +120,13 @@ class EhrSource:
 
         return TableRun("empresa", len(names) + 1, rows())
 
+    def _aseguradoras(self) -> TableRun:
+        """The insurers the patients' tipo_seguro names (derived: the legacy system had no such table)."""
+        values = self._all('SELECT DISTINCT tipo_seguro FROM "Patients" WHERE tipo_seguro IS NOT NULL')
+        named = {coverage.insurer_of(r["tipo_seguro"]) for r in values}
+        keys = [key for key in coverage.INSURERS if key in named]
+        return TableRun("aseguradora", len(keys), (coverage.insurer(key) for key in keys))
+
     def _run(self, table: str, mapper: Callable[[dict[str, Any]], Mapped]) -> TableRun:
         return TableRun(table, self._count(table), (mapper(row) for row in self._rows(table)))
 
@@ -132,6 +139,7 @@ class EhrSource:
         yield self._run("cie", lambda r: orders.cie(r, state))
         yield self._run("medicamentos", lambda r: orders.medicamento(r, state))
         yield self._empresas()
+        yield self._aseguradoras()
         yield self._run("Users", lambda r: people.user(r, state))
         seen: dict[str, int] = {}
         yield self._run("Patients", lambda r: people.patient(r, state, seen))
