@@ -220,6 +220,10 @@ def main() -> int:
             used = cpu_seconds(pid) - cpu_before
             print(f"server CPU: {used:.1f} s in {elapsed:.1f} s ({used / elapsed:.2f} cores), "
                   f"{1000 * used / max(total, 1):.2f} ms per request")  # fmt: skip
+        generator = sum(r.cpu_s for r in reports)
+        print(
+            f"load generator CPU ({args.clients} client processes): {generator:.1f} s, {generator / elapsed:.2f} cores"
+        )
         _rss_line("at end", pid)
         problems = check(target, reports)
     finally:

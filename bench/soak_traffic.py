@@ -1,12 +1,12 @@
 """The soak's traffic: seed data, the request mix, and one client process that records what it saw.
 
-Each client keeps one keep-alive HTTP/1.1 connection (http.client) and runs until the deadline.
-Every acknowledged write (2xx) is remembered so the consistency check can look for it afterwards.
+Each client keeps one keep-alive HTTP/1.1 connection (``lean_http``: the clients share the 2 cores with the
+server, so they parse only the responses they need) and runs until the deadline. Every acknowledged write
+(2xx) is remembered so the consistency check can look for it afterwards.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import random
 import time
@@ -15,6 +15,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
+
+from lean_http import LeanConnection
 
 SLOTS = 24  # few slots, many bookers: bookings contend for the same slots all the time
 PATIENTS = 200
@@ -49,6 +51,7 @@ class ClientReport:
     conditional: set[str] = field(default_factory=set)  # identifier values acknowledged
     booked: dict[str, str] = field(default_factory=dict)  # appointment id -> slot id
     cancelled: set[str] = field(default_factory=set)
+    cpu_s: float = 0.0  # CPU the client process used (the load generator's own cost)
 
 
 def headers(target: Target, content_type: str | None = None) -> dict[str, str]:
@@ -120,27 +123,37 @@ class Client:
         self.weights = list(mix.values())
         self.rng = random.Random(seed)
         self.report = ClientReport()
-        self.connection = http.client.HTTPConnection(target.host, target.port, timeout=30)
+        self.connection = LeanConnection(target.host, target.port, timeout=30)
 
-    def call(self, kind: str, method: str, path: str, body: Any = None, extra: dict[str, str] | None = None) -> Any:
+    def call(
+        self,
+        kind: str,
+        method: str,
+        path: str,
+        body: Any = None,
+        extra: dict[str, str] | None = None,
+        *,
+        parse: bool = False,
+    ) -> Any:
+        """The 2xx answer as (response, parsed JSON when ``parse``), or None."""
         content_type = "application/json-patch+json" if method == "PATCH" else "application/fhir+json"
         request_headers = headers(self.target, content_type if body is not None else None) | (extra or {})
         payload = json.dumps(body).encode() if body is not None else None
         started = time.perf_counter()
         try:
-            self.connection.request(method, self.target.path + path, payload, request_headers)
-            response = self.connection.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException):
+            response = self.connection.request(method, self.target.path + path, payload, request_headers)
+        except (OSError, ValueError):
             self.report.failures += 1
             self.connection.close()
-            self.connection = http.client.HTTPConnection(self.target.host, self.target.port, timeout=30)
             return None
         self.report.latencies.setdefault(kind, []).append(time.perf_counter() - started)
         self.report.statuses.setdefault(kind, Counter())[response.status] += 1
         if not 200 <= response.status < 300:
             return None
-        return (response, json.loads(data) if data else None)
+        if response.body and not response.body.startswith(b"{"):
+            self.report.failures += 1  # a 2xx whose body is not a JSON object
+            return None
+        return (response, json.loads(response.body) if parse and response.body else None)
 
     def patient(self) -> str:
         return f"Patient/soak-p{self.rng.randrange(PATIENTS)}"
@@ -159,7 +172,7 @@ class Client:
             self.call("search", "GET", f"/Observation?subject={self.patient()}&_count=10&_sort=-_lastUpdated")
 
     def _create(self) -> None:
-        answer = self.call("create", "POST", "/Observation", _observation(self.patient()))
+        answer = self.call("create", "POST", "/Observation", _observation(self.patient()), parse=True)
         if answer:
             self.report.created.append(("Observation", answer[1]["id"]))
 
@@ -172,7 +185,7 @@ class Client:
             self.report.conditional.add(value)
 
     def _transaction(self) -> None:
-        answer = self.call("transaction", "POST", "", _transaction(self.patient()))
+        answer = self.call("transaction", "POST", "", _transaction(self.patient()), parse=True)
         if answer:
             for entry in answer[1].get("entry", []):
                 created = _created_from(entry.get("response", {}).get("location"))
@@ -184,7 +197,7 @@ class Client:
         body = {"resourceType": "Appointment", "status": "booked", "slot": [{"reference": f"Slot/{slot}"}],
                 "participant": [{"actor": {"reference": self.patient()}, "status": "accepted"},
                                 {"actor": {"reference": "Practitioner/soak-dr"}, "status": "accepted"}]}  # fmt: skip
-        answer = self.call("booking", "POST", "/Appointment", body)
+        answer = self.call("booking", "POST", "/Appointment", body, parse=True)
         if answer:
             self.report.booked[answer[1]["id"]] = slot
 
@@ -208,4 +221,5 @@ def run_client(target: Target, seed: int, mix: str, deadline_after: float, barri
     while time.monotonic() < deadline:
         client.step()
     client.connection.close()
+    client.report.cpu_s = time.process_time()
     results.put(client.report)
