@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime
 import decimal
 import typing
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 from fhir_core.fhirabstractmodel import FHIRAbstractModel
+from pydantic import TypeAdapter, ValidationError
 
 from fhir_server.model.r4_codes import R4_CODE_OVERRIDES
 
@@ -35,6 +37,10 @@ class JsonKind(Enum):
     STRING = "string"
 
 
+# (pydantic error type, message) when a primitive value breaks its type's own constraints, else None.
+PrimitiveCheck = Callable[[Any], tuple[str, str] | None]
+
+
 @dataclass(frozen=True, slots=True)
 class Element:
     """One element of a FHIR type, as its JSON name appears in a resource."""
@@ -50,6 +56,7 @@ class Element:
     targets: tuple[str, ...] | None = None
     choice: str | None = None
     summary: bool = False
+    check: PrimitiveCheck | None = field(default=None, compare=False, repr=False)
 
 
 _PRIMITIVE_NAMES = {
@@ -110,6 +117,46 @@ def _primitive(base: Any, metadata: tuple[Any, ...]) -> tuple[JsonKind, str]:
     return JsonKind.STRING, name
 
 
+def _value_type(annotation: Any) -> Any:
+    """The annotated type of one value of a field (Optional and list taken off, its constraints kept)."""
+    while True:
+        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+        if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)) and type(None) in args:
+            annotation = next(a for a in args if a is not type(None))
+        elif origin is list:
+            annotation = args[0]
+        else:
+            return annotation
+
+
+# Primitives whose constraints in fhir.resources a value of the right JSON kind that is not blank (the
+# walker's own checks) always meets: nothing more to check for them.
+_NOTHING_MORE = frozenset({"boolean", "string", "markdown", "xhtml", "uri", "canonical"})
+_CHECKS: dict[str, PrimitiveCheck] = {}
+
+
+def _check_for(primitive: str, annotation: Any) -> PrimitiveCheck | None:
+    """The model's own validation of one value of this primitive field (its pattern, range, calendar)."""
+    if primitive in _NOTHING_MORE:
+        return None
+    value_type = _value_type(annotation)
+    key = repr(value_type)
+    found = _CHECKS.get(key)
+    if found is None:
+        adapter: TypeAdapter[Any] = TypeAdapter(value_type)
+
+        def check(value: Any) -> tuple[str, str] | None:
+            try:
+                adapter.validate_python(value)
+            except ValidationError as exc:
+                error = exc.errors(include_url=False, include_context=False)[0]
+                return str(error["type"]), str(error["msg"])
+            return None
+
+        found = _CHECKS[key] = check
+    return found
+
+
 def _element(owner: str, field_name: str, info: Any) -> Element | None:
     extra: dict[str, Any] = info.json_schema_extra or {}
     alias: str = info.alias or field_name
@@ -149,6 +196,7 @@ def _element(owner: str, field_name: str, info: Any) -> Element | None:
         json_kind=json_kind,
         primitive=primitive,
         codes=frozenset(codes) if codes and "+" not in codes else None,
+        check=_check_for(primitive, info.annotation),
         **common,
     )
 
@@ -192,6 +240,13 @@ def model_getter_class(klass: type[FHIRAbstractModel], field_name: str) -> Any:
 def _fhir_owner(type_name: str) -> str:
     """The name R4_CODE_OVERRIDES uses for a class: the class name itself."""
     return type_name
+
+
+@cache
+def required_choices(type_name: str) -> dict[str, list[str]]:
+    """Choice groups of which one alternative must be present ('medication' of MedicationRequest)."""
+    texts = element_texts(type_name)
+    return {group: names for group, names in choice_groups(type_name).items() if texts[names[0]].choice_required}
 
 
 @cache

@@ -45,7 +45,11 @@ def _memo_key(child: type[FHIRAbstractModel], value: dict[str, Any]) -> tuple[ty
 
 
 def pydantic_errors(resource: dict[str, Any]) -> list[dict[str, Any]]:
-    """Structural errors fhir.resources finds in a resource dict (empty when valid)."""
+    """Structural errors fhir.resources finds in a resource dict (empty when valid).
+
+    Requests are validated without it (``model.structure`` does the model's checks, ADR 0001); it stays
+    as the reference the tests and ``bench/validation.py`` compare the walker with.
+    """
     type_name = resource["resourceType"]
     klass = model_class(type_name)
     data = dict(resource)

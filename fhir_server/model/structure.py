@@ -1,8 +1,12 @@
-"""Checks fhir.resources does not make: JSON types, nulls, empties, required codes, references, XHTML.
+"""Validation of a resource's structure: JSON types, nulls, empties, required codes, references, XHTML,
+and every check of the fhir.resources model itself, without building the model.
 
 fhir.resources coerces ``"active": "yes"`` to ``True`` and accepts ``gender: "H"``; FHIR JSON does
 not. This walker reads the element tables of ``model.elements`` and reports every issue with its
-FHIRPath location.
+FHIRPath location. What the model would also refuse (a primitive breaking its type's pattern, range
+or calendar, a required primitive given only as an extension-less ``_element``, a required choice
+left out) is checked with the model's own types and messages, and reported only when the structure
+is otherwise sound, as the model's validation used to be.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from fhir_server.errors import Issue
-from fhir_server.model.elements import Element, JsonKind, Kind, choice_groups, elements_of
+from fhir_server.model.elements import Element, JsonKind, Kind, choice_groups, elements_of, required_choices
 from fhir_server.model.json import is_integer, is_number
 from fhir_server.model.narrative import UnsafeNarrative, check_xhtml
 from fhir_server.model.r4_types import SERVED_TYPES
@@ -48,14 +52,49 @@ def _json_kind_ok(kind: JsonKind | None, value: Any) -> bool:
     return isinstance(value, str)
 
 
+# pydantic error type -> (FHIR issue code, message id) of the model's own checks
+_MODEL_CODES = {
+    "missing": ("required", "element-required"),
+    "model_field_validation.missing": ("required", "element-required"),
+}
+
+
+def _has_extensions(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value.get("extension"))
+
+
 class _Walker:
     def __init__(self, in_transaction: bool) -> None:
         self.issues: list[Issue] = []
+        self.model_issues: list[Issue] = []  # what the fhir.resources model would refuse
         self._contained_ids: list[set[str]] = []
         self.in_transaction = in_transaction
 
     def add(self, issue_code: str, message: str, path: str, **params: Any) -> None:
         self.issues.append(Issue(issue_code, message, params, expression=(path,)))
+
+    def add_model(self, error_type: str, detail: str, path: str) -> None:
+        code, message = _MODEL_CODES.get(error_type, ("value", "element-invalid"))
+        params = {"element": path, "detail": detail}
+        self.model_issues.append(Issue(code, message, params, expression=(path,), diagnostics=f"{path}: {detail}"))
+
+    def model_checks(self, type_name: str, table: dict[str, Element], value: dict[str, Any], path: str) -> None:
+        """The model's checks once a value's own fields passed: required primitives present only as an
+        ``_element`` without extensions, then (when none) the first required choice left out."""
+        missing = [
+            e.name
+            for e in table.values()
+            if e.required and e.name not in value and f"_{e.name}" in value and not _has_extensions(value[f"_{e.name}"])
+        ]
+        for name in missing:
+            detail = f"Value for the field '{name}' is required."
+            self.add_model("model_field_validation.missing", detail, f"{path}.{name}")
+        if missing:
+            return
+        for names in required_choices(type_name).values():
+            if not any(name in value for name in names):
+                self.add_model("value_error", f"Value error, Expect any of field value from this list {names}.", path)
+                return
 
     # Resources -------------------------------------------------------------------------------
     def resource(self, resource: dict[str, Any], path: str) -> None:
@@ -87,6 +126,7 @@ class _Walker:
         targets: tuple[str, ...] | None = None,
     ) -> None:
         table = elements_of(type_name)
+        refused_inside = len(self.model_issues)
         for key, item in value.items():
             if key in skip:
                 continue
@@ -114,6 +154,8 @@ class _Walker:
                 )
         if type_name == "Reference":
             self.reference(value, path, targets)
+        if len(self.model_issues) == refused_inside:  # the model's after-checks run only on valid fields
+            self.model_checks(type_name, table, value, path)
 
     def element(self, element: Element, value: Any, path: str, parent: dict[str, Any]) -> None:
         if element.kind is Kind.PRIMITIVE_EXTENSION:
@@ -214,8 +256,12 @@ class _Walker:
                     check_xhtml(value)
                 except UnsafeNarrative as exc:
                     self.add("security", "narrative-unsafe", path, detail=str(exc))
+        if element.check is not None and (refused := element.check(value)) is not None:
+            self.add_model(refused[0], refused[1], path)
 
     def primitive_extension(self, element: Element, value: Any, path: str) -> None:
+        if element.is_list and not isinstance(value, list):
+            self.add_model("list_type", "Input should be a valid list", path)
         items = value if element.is_list and isinstance(value, list) else [value]
         for index, item in enumerate(items):
             item_path = f"{path}[{index}]" if element.is_list else path
@@ -266,4 +312,4 @@ def structure_issues(resource: dict[str, Any], *, in_transaction: bool = False) 
     """Every issue the walker finds in a resource (conditional references allowed in transactions)."""
     walker = _Walker(in_transaction)
     walker.resource(resource, str(resource.get("resourceType", "Resource")))
-    return walker.issues
+    return walker.issues or walker.model_issues

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhir_server.errors import Invalid, Issue, NotFound
+from fhir_server.errors import Invalid, NotFound
 from fhir_server.model.json import JsonError, loads
 from fhir_server.model.r4_types import R4_ONLY_TYPES, SERVED_TYPES
-from fhir_server.model.resources import pydantic_errors
 from fhir_server.model.structure import structure_issues
-
-# pydantic error type -> (FHIR issue code, message id)
-_PYDANTIC_CODES = {
-    "missing": ("required", "element-required"),
-    "model_field_validation.missing": ("required", "element-required"),
-    "extra_forbidden": ("structure", "element-unknown"),
-}
 
 
 def require_served_type(type_name: str) -> None:
@@ -47,33 +39,6 @@ def parse_resource(body: bytes) -> dict[str, Any]:
     return value
 
 
-def _location(type_name: str, loc: tuple[Any, ...]) -> str:
-    path = type_name
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-            continue
-        name = str(part)
-        if name.endswith("__ext"):
-            name = "_" + name[: -len("__ext")]
-        elif name.endswith("_fhir"):
-            name = name[: -len("_fhir")]
-        path += f".{name}"
-    return path
-
-
-def _pydantic_issue(type_name: str, error: dict[str, Any]) -> Issue:
-    path = _location(type_name, tuple(error.get("loc", ())))
-    code, message = _PYDANTIC_CODES.get(str(error.get("type")), ("value", "element-invalid"))
-    return Issue(
-        code,
-        message,
-        {"element": path, "detail": error.get("msg", "")},
-        expression=(path,),
-        diagnostics=f"{path}: {error.get('msg', '')}",
-    )
-
-
 def validate(resource: dict[str, Any], *, in_transaction: bool = False) -> None:
     """Raise Invalid (400) with every issue found, or return when the resource is valid R4."""
     type_name = resource["resourceType"]
@@ -85,7 +50,5 @@ def validate(resource: dict[str, Any], *, in_transaction: bool = False) -> None:
             type=type_name,
         )
     issues = structure_issues(resource, in_transaction=in_transaction)
-    if not issues:
-        issues = [_pydantic_issue(type_name, e) for e in pydantic_errors(resource)]
     if issues:
         raise Invalid(issues=issues)

@@ -14,6 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from fhir_server.model.resources import pydantic_errors
+from fhir_server.model.structure import structure_issues
 from tests.model.validation_corpus import GOLDEN, Outcome, local_cases, outcomes, spec_cases
 
 
@@ -52,3 +54,33 @@ def test_validating_twice_gives_the_same_outcomes() -> None:
 def test_r4_definition_resources_match_golden(r4_spec: Path) -> None:
     differences = _differences(_golden()["spec"], outcomes(spec_cases(r4_spec)))
     assert not differences, differences[:5]
+
+
+def _model_path(type_name: str, loc: tuple[Any, ...]) -> str:
+    """A pydantic error location as the FHIRPath the walker reports (``line__ext`` is ``_line``)."""
+    path = type_name
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+            continue
+        name = str(part)
+        name = "_" + name.removesuffix("__ext") if name.endswith("__ext") else name.removesuffix("_fhir")
+        path += f".{name}"
+    return path
+
+
+def test_the_models_own_checks_agree_with_fhir_resources() -> None:
+    """The walker does the fhir.resources model's checks without building the model; the model stays the
+    reference: on every case without a structural issue, both refuse the same elements with the same words."""
+    compared = refused = 0
+    for case_id, resource in local_cases():
+        ours = structure_issues(resource)
+        if any(set(issue.params) != {"element", "detail"} for issue in ours):
+            continue  # a structural issue: the model is not asked
+        compared += 1
+        theirs = sorted(
+            (_model_path(resource["resourceType"], tuple(e["loc"])), e["msg"]) for e in pydantic_errors(resource)
+        )
+        refused += bool(theirs)
+        assert sorted((i.params["element"], i.params["detail"]) for i in ours) == theirs, case_id
+    assert compared > 1_000 and refused > 300
