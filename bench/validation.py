@@ -2,9 +2,10 @@
 
 Prints µs per resource, per resource type, for the structure walker (``structure_issues``, which
 also does the fhir.resources model's own checks), the fhir.resources model itself (``pydantic_errors``,
-no longer used to validate requests, shown for comparison) and the whole ``validate``. Each round validates a fresh data set (another seed), as an import would meet
-it: nothing of a round has been validated before, except what repeats across patients (codes,
-practitioners, locations). The best of ``--rounds`` rounds is reported.
+no longer used to validate requests, shown for comparison) and the whole ``validate``. Each round
+validates a fresh data set (another seed), as an import would meet it: nothing of a round has been
+validated before, except what repeats across patients (codes, practitioners, locations). The best of
+``--rounds`` rounds is reported.
 
 Usage: python bench/validation.py [--patients N] [--rounds R]
 """
