@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,3 +82,17 @@ def test_dry_run_and_bad_arguments(env: SqlStorage, tmp_path: Path, capsys: pyte
     assert "1 would write" in capsys.readouterr().out
     assert _patients(env) == 0
     assert main(["import", str(tmp_path / "missing.csv"), "--no-progress"]) == 2
+
+
+def test_the_command_with_worker_processes_and_the_progress_bar(env: SqlStorage, tmp_path: Path) -> None:
+    """As an operator runs it: its own process, forked workers, the bar counting the files beside the import."""
+    for part in range(4):
+        lines = [{"resourceType": "Patient", "id": f"w{part}-{n}", "gender": "male"} for n in range(25)]
+        (tmp_path / f"Patient-{part}.ndjson").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    command = [str(Path(sys.executable).with_name("fhir-server")), "import", str(tmp_path), "--workers", "2"]
+    command += ["--batch", "10"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=dict(os.environ), check=False)
+    assert done.returncode == 0, done.stderr
+    assert "4 files, 100 resources read, 100 written" in done.stdout
+    assert "100/100" in done.stderr  # the bar learnt its total while the workers ran
+    assert _patients(env) == 100

@@ -8,6 +8,7 @@ keeps a bounded number of units in flight, so memory stays flat whatever the inp
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -110,10 +111,29 @@ def _drain(pool: Executor, units: Iterator[Unit], window: int, done: Callable[[U
         done(running.pop(future), future.result())
 
 
+def _pool(config: Config, workers: int) -> Executor:
+    """Worker processes. Forked ones start at once with the code this process already imported, but a
+    fork is safe only while no other thread runs here (a lock held by one would stay held in the
+    child); otherwise each worker is a fresh interpreter."""
+    method = "fork" if threading.active_count() == 1 else "spawn"
+    pool = ProcessPoolExecutor(workers, multiprocessing.get_context(method), _start_process, (config,))
+    pool.submit(int).result()  # every worker exists before this process starts a thread of its own
+    return pool
+
+
 def run(
-    config: Config, files: list[Path], *, workers: int, batch: int, progress: Callable[[Report], None] | None = None
+    config: Config,
+    files: list[Path],
+    *,
+    workers: int,
+    batch: int,
+    progress: Callable[[Report], None] | None = None,
+    started: Callable[[], None] | None = None,
 ) -> Report:
-    """Import the files; shared bundles first, then the rest, then bundles that waited on a reference."""
+    """Import the files; shared bundles first, then the rest, then bundles that waited on a reference.
+
+    ``started`` is called once the workers exist (a caller's own threads wait for it, see ``_pool``).
+    """
     total = Report()
     retry: list[Path] = []
     last_pass = False
@@ -132,7 +152,9 @@ def run(
         _start_worker(config)
         pool: Executor = _Inline()
     else:
-        pool = ProcessPoolExecutor(workers, multiprocessing.get_context("spawn"), _start_process, (config,))
+        pool = _pool(config, workers)
+    if started is not None:
+        started()
     try:
         shared = [f for f in files if sources.is_shared(f)]
         _drain(pool, _units(shared, batch), workers * 2, done)
