@@ -14,10 +14,11 @@ from typing import Any
 
 import orjson
 
-# Number tokens that a float round trip would alter: a fraction ending in 0, an exponent, or more
-# digits than a double holds. The lookahead (a JSON delimiter) skips times such as "10:00:00.000Z".
+# Number tokens that a float round trip would alter: a fraction of two or more digits ending in 0
+# ("1.50"; "70.0" comes back as written), an exponent, or more digits than a double holds. The
+# lookahead (a JSON delimiter) skips times such as "10:00:00.000Z".
 _LOSSY_NUMBER = re.compile(
-    rb"(?:\d\.\d*0|\d[eE][+-]?\d+|\d[\d.]{15,})(?=[\s,\]}])",
+    rb"(?:\d\.\d+0|\d[eE][+-]?\d+|\d[\d.]{15,})(?=[\s,\]}])",
 )
 
 

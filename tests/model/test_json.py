@@ -22,8 +22,10 @@ def test_exponent_keeps_value_and_precision():
     assert value == Decimal("1e2") and str(value) == "1E+2"
 
 
-def test_fast_path_returns_floats_when_nothing_would_change():
-    assert isinstance(loads('{"v":1.5}')["v"], float)
+@pytest.mark.parametrize("text", ["1.5", "70.0", "0.0", "-3.0", "1234567890123.0"])
+def test_fast_path_returns_floats_when_nothing_would_change(text):
+    value = loads(f'{{"v":{text}}}')["v"]
+    assert isinstance(value, float) and dumps({"v": value}) == f'{{"v":{text}}}'.encode()
 
 
 def test_times_inside_strings_do_not_force_the_exact_path():
