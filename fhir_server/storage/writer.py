@@ -177,7 +177,8 @@ class Writer:
             for pk, (r, content), (_, _, method) in zip(pks, prepared, items, strict=True)
         ]
         if self.postgres:
-            copy_rows(self.connection, resource_version, _VERSION_COLUMNS, map(self._version_values, saved))
+            versions = map(self._version_values, saved)
+            copy_rows(self.connection, resource_version, _VERSION_COLUMNS, versions, binary=True)
         else:
             bulk_insert(self.connection, resource_version, [self._version_row(s) for s in saved])
         index_writer.insert_many(
@@ -199,9 +200,8 @@ class Writer:
         # The pks an INSERT would draw from the same sequence, in order, then one COPY (cheaper than
         # a multi-row INSERT ... RETURNING); a duplicate still raises IntegrityError.
         pks = sorted(self.connection.execute(_NEXT_PKS, {"n": len(prepared)}).scalars().all())
-        copy_rows_checked(
-            self.connection, resource, _CURRENT_COLUMNS, ((pk, *row) for pk, row in zip(pks, values, strict=True))
-        )
+        numbered = ((pk, *row) for pk, row in zip(pks, values, strict=True))
+        copy_rows_checked(self.connection, resource, _CURRENT_COLUMNS, numbered, binary=True)
         return pks
 
     def delete(self, previous: Stored) -> Stored:
