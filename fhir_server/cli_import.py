@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fhir_server.settings import Settings
 
@@ -72,17 +72,18 @@ def run_import_command(settings: Settings, args: argparse.Namespace) -> int:
     started = time.perf_counter()
     tqdm.monitor_interval = 0  # no monitor thread: the workers are forked from this process (runner._pool)
     with tqdm(unit="res", disable=args.no_progress, dynamic_ncols=True, smoothing=0.1) as bar:
-        # Counting reads every file: beside the import it delays only the bar's total and ETA, not the work.
-        counting = threading.Thread(target=_count_into, args=(bar, files), name="import-count", daemon=True)
 
         def progress(report: Report) -> None:
             bar.update(report.seen)
 
         def count() -> None:
-            if not args.no_progress:
-                counting.start()
+            bar.total = sum(sources.count_resources(path) for path in files)
+            bar.refresh()
 
-        report = runner.run(config, files, workers=workers, batch=args.batch, progress=progress, started=count)
+        # Counting reads every file: beside the import it delays only the bar's total and ETA, not the work.
+        counting = threading.Thread(target=count, name="import-count", daemon=True)
+        then = None if args.no_progress else counting.start
+        report = runner.run(config, files, workers=workers, batch=args.batch, progress=progress, started=then)
         if counting.is_alive():
             counting.join()
     elapsed = time.perf_counter() - started
@@ -91,13 +92,6 @@ def run_import_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.failures is not None:
         args.failures.write_text("".join(f"{failure.describe()}\n" for failure in report.failures), encoding="utf-8")
     return 1 if report.failures else 0
-
-
-def _count_into(bar: Any, files: list[Path]) -> None:
-    from fhir_server.interactions.bulk_import import sources
-
-    bar.total = sum(sources.count_resources(path) for path in files)
-    bar.refresh()
 
 
 def _summary(report: Report, files: int, elapsed: float, dry_run: bool) -> None:

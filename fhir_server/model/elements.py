@@ -306,18 +306,3 @@ def is_backbone(type_name: str) -> bool:
     """True for a backbone element class (declared inside a resource or data type), false for data types."""
     klass = model_class(type_name)
     return klass.__name__.lower() != klass.__module__.rsplit(".", 1)[-1]
-
-
-@cache
-def complex_fields(type_name: str) -> tuple[tuple[str, str, type[FHIRAbstractModel], bool], ...]:
-    """(JSON name, field name, model class, is list) of each complex-typed element of a type."""
-    klass = model_class(type_name)
-    fields = []
-    for field_name, info in klass.model_fields.items():
-        element = _element(type_name, field_name, info)
-        if element is None or element.kind is not Kind.COMPLEX:
-            continue
-        child = model_getter_class(klass, field_name)
-        if isinstance(child, type) and issubclass(child, FHIRAbstractModel):
-            fields.append((element.name, field_name, child, element.is_list))
-    return tuple(fields)

@@ -78,18 +78,13 @@ class _Walker:
         params = {"element": path, "detail": detail}
         self.model_issues.append(Issue(code, message, params, expression=(path,), diagnostics=f"{path}: {detail}"))
 
-    def model_checks(self, type_name: str, table: dict[str, Element], value: dict[str, Any], path: str) -> None:
+    def model_checks(self, type_name: str, value: dict[str, Any], path: str, extension_only: list[str]) -> None:
         """The model's checks once a value's own fields passed: required primitives present only as an
         ``_element`` without extensions, then (when none) the first required choice left out."""
-        missing = [
-            e.name
-            for e in table.values()
-            if e.required and e.name not in value and f"_{e.name}" in value and not _has_extensions(value[f"_{e.name}"])
-        ]
-        for name in missing:
+        for name in extension_only:
             detail = f"Value for the field '{name}' is required."
             self.add_model("model_field_validation.missing", detail, f"{path}.{name}")
-        if missing:
+        if extension_only:
             return
         for names in required_choices(type_name).values():
             if not any(name in value for name in names):
@@ -135,14 +130,20 @@ class _Walker:
                 self.add("structure", "element-unknown", f"{path}.{key}", element=f"{path}.{key}")
                 continue
             self.element(element, item, f"{path}.{key}", value)
+        extension_only = []  # required primitives given only as their ``_element``
         for element in table.values():
-            if element.required and element.name not in value and f"_{element.name}" not in value:
+            if not element.required or element.name in value:
+                continue
+            extension = value.get(f"_{element.name}")
+            if extension is None:
                 self.add(
                     "required",
                     "element-required",
                     f"{path}.{element.name}",
                     element=f"{path}.{element.name}",
                 )
+            elif not _has_extensions(extension):
+                extension_only.append(element.name)
         for group, names in choice_groups(type_name).items():
             present = [n for n in names if n in value]
             if len(present) > 1:
@@ -155,7 +156,7 @@ class _Walker:
         if type_name == "Reference":
             self.reference(value, path, targets)
         if len(self.model_issues) == refused_inside:  # the model's after-checks run only on valid fields
-            self.model_checks(type_name, table, value, path)
+            self.model_checks(type_name, value, path, extension_only)
 
     def element(self, element: Element, value: Any, path: str, parent: dict[str, Any]) -> None:
         if element.kind is Kind.PRIMITIVE_EXTENSION:

@@ -111,10 +111,10 @@ class Registry:
         for params in self._by_type.values():
             for code, united in _unions(params).items():
                 params[code] = replace(params[code], united=united)
-        self._by_url = {}
-        for params in self._by_type.values():
-            for param in params.values():
-                self._by_url.setdefault(param.url, []).append(param)
+        # The URL index, in definition order, holds the same (possibly united) objects as the type index.
+        self._by_url = {
+            url: [self._by_type[p.resource_type][p.code] for p in found] for url, found in self._by_url.items()
+        }
 
     def _add(self, definition: dict[str, object], base: str, type_name: str) -> None:
         if type_name not in self._by_type:
@@ -158,9 +158,8 @@ class Registry:
         return None
 
 
-def _components(param: SearchParam, params: dict[str, SearchParam]) -> list[tuple[str, str]]:
-    """A composite's components as (relative expression, type): what its index rows are made of."""
-    types = {p.url: p.type for p in params.values()}
+def _components(param: SearchParam, types: dict[str, str]) -> list[tuple[str, str]]:
+    """A composite's components as (relative expression, type by definition URL): what its rows are made of."""
     return [(expression, types.get(url, "")) for url, expression in param.components]
 
 
@@ -172,11 +171,12 @@ def _unions(params: dict[str, SearchParam]) -> dict[str, tuple[str, ...]]:
     Observation's index rows). Composites must also have the same components.
     """
     parts = {code: frozenset(split_union(p.expression or "")) for code, p in params.items()}
+    types = {p.url: p.type for p in params.values()}
     found: dict[str, tuple[str, ...]] = {}
     for code, param in params.items():
         if param.type in ("special", "reference") or not parts[code]:
             continue
-        shape = _components(param, params)
+        shape = _components(param, types)
         members = [
             other
             for other, candidate in params.items()
@@ -184,7 +184,7 @@ def _unions(params: dict[str, SearchParam]) -> dict[str, tuple[str, ...]]:
             and candidate.type == param.type
             and parts[other]
             and parts[other] < parts[code]
-            and _components(candidate, params) == shape
+            and _components(candidate, types) == shape
         ]
         covered = [part for member in members for part in parts[member]]
         if len(members) > 1 and len(covered) == len(set(covered)) and set(covered) == parts[code]:
