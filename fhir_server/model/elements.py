@@ -83,6 +83,11 @@ _PRIMITIVE_NAMES = {
 }
 
 
+def primitive_type_name(name: str) -> str:
+    """The FHIR primitive a FHIRPath system type names (``DateTime`` -> ``dateTime``); other names unchanged."""
+    return _PRIMITIVE_NAMES.get(name, name)
+
+
 def _unwrap(annotation: Any) -> tuple[Any, bool, tuple[Any, ...]]:
     """(inner type, is_list, Annotated metadata) of a field annotation."""
     is_list = False

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from fhir_server.model.elements import Kind, choice_groups, elements_of
+from fhir_server.model.elements import Kind, choice_groups, elements_of, primitive_type_name
 from fhir_server.model.references import RefKind, parse_reference
 
 Node = tuple[Any, str]  # (JSON value, FHIR type name)
@@ -82,21 +82,18 @@ class _Parser:
         if self.peek() in ("as", "is"):
             operator = self.take()
             type_name = self.take()
+            type_name = primitive_type_name(type_name)
             suffix = (*suffix, ("as", type_name)) if operator == "as" else (*suffix, ("is", type_name))
             suffix = (*suffix, *self.steps())
         return [Path(p.root, p.steps + suffix) for p in paths]
 
     def path(self) -> Path:
-        first = self.take()
-        if self.relative:
-            self.index -= 1
-            return Path(None, ())
-        return Path(first, ())
+        if self.relative:  # every branch of a relative union starts with an element of the node
+            return Path(None, (self.segment(),))
+        return Path(self.take(), ())
 
     def steps(self) -> tuple[Step, ...]:
         steps: list[Step] = []
-        if self.relative and self.index == 0:
-            steps.append(self.segment())
         while True:
             token = self.peek()
             if token == ".":
@@ -125,7 +122,7 @@ class _Parser:
 
 def _function(name: str, args: list[str]) -> Step:
     if name in ("as", "ofType") and len(args) == 1:
-        return ("as", args[0])
+        return ("as", primitive_type_name(args[0]))
     if name == "where" and args[:4] == ["resolve", "(", ")", "is"] and len(args) == 5:
         return ("resolves", args[4])
     if name == "where" and len(args) == 3 and args[1] == "=" and args[2].startswith("'"):
@@ -229,16 +226,29 @@ def _step_function(step: Step) -> _StepFunction:
     raise Unsupported(kind)
 
 
-def _first_keys(path: Path) -> tuple[str, ...] | None:
-    """JSON keys the path's first step reads at the root, to skip absent elements cheaply."""
-    if path.root is None or not path.steps or path.steps[0][0] != "field" or path.root[:1].islower():
+def _first_keys(path: Path, root: str | None = None) -> tuple[str, ...] | None:
+    """JSON keys the path's first step reads at the root, to skip absent elements cheaply.
+
+    A choice followed by a type filter (``value as Quantity``) reads only the alternatives of that
+    type. ``root`` types a relative path (a composite's component read from the resource itself).
+    """
+    root = path.root or root
+    if root is None or not path.steps or path.steps[0][0] != "field" or root[:1].islower():
         return None
     name = path.steps[0][1]
     try:
-        table = elements_of(path.root)
+        table = elements_of(root)
     except (ValueError, KeyError):
         return None
-    return (name,) if name in table else tuple(choice_groups(path.root).get(name, [name]))
+    if name in table:
+        return (name,)
+    alternatives = choice_groups(root).get(name)
+    if alternatives is None:
+        return (name,)
+    if len(path.steps) > 1 and path.steps[1][0] in ("as", "is"):
+        wanted = path.steps[1][1]
+        return tuple(key for key, _, child_type in _child_plan(root, name) if _is_type(child_type, wanted))
+    return tuple(alternatives)
 
 
 Memo = dict[str, list[Node]]
@@ -358,10 +368,10 @@ def compile_expression(expression: str, relative: bool = False) -> Extractor:
         return _fallback(expression)
 
 
-def is_compiled(expression: str) -> bool:
+def is_compiled(expression: str, relative: bool = False) -> bool:
     """True when the expression runs on the compiled subset (no FHIRPath engine)."""
     try:
-        parser = _Parser(expression, False)
+        parser = _Parser(expression, relative)
         parser.union()
         return parser.peek() is None
     except Unsupported:
@@ -369,13 +379,14 @@ def is_compiled(expression: str) -> bool:
 
 
 @cache
-def root_keys(expression: str) -> frozenset[str] | None:
+def root_keys(expression: str, root: str | None = None) -> frozenset[str] | None:
     """The top-level JSON keys some branch of the expression reads first; None when not bounded.
 
     A resource holding none of them gives the expression no values, so it need not be walked.
+    ``root`` is the resource type a relative expression is read from.
     """
     try:
-        parser = _Parser(expression, False)
+        parser = _Parser(expression, root is not None)
         paths = parser.union()
         if parser.peek() is not None:
             return None
@@ -383,7 +394,7 @@ def root_keys(expression: str) -> frozenset[str] | None:
         return None
     keys: set[str] = set()
     for path in paths:
-        first = _first_keys(path)
+        first = _first_keys(path, root)
         if first is None:
             return None
         keys.update(first)

@@ -75,6 +75,14 @@ class _Plan:
         return found
 
 
+def _keys(param: SearchParam, type_name: str) -> frozenset[str] | None:
+    """The top-level keys the parameter reads; a composite read from the resource itself (code-value-*)
+    reads its second component's, which is absent more often (value[x] has one type)."""
+    if param.type == "composite" and param.expression == type_name and len(param.components) == 2:
+        return root_keys(param.components[1][1], type_name)
+    return root_keys(param.expression)
+
+
 @cache
 def _plan(registry: Registry, type_name: str) -> _Plan:
     steps = []
@@ -90,7 +98,7 @@ def _plan(registry: Registry, type_name: str) -> _Plan:
                 param.code,
                 param.type,
                 walker,
-                root_keys(param.expression),
+                _keys(param, type_name),
                 composite_plan,
                 _extract_for(param),
                 param.type in _SHARING,

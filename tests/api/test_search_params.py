@@ -157,6 +157,28 @@ def test_composite_blood_pressure(client, vitals):
     assert client.get("/fhir/Observation", params={"code-value-quantity": "a$b$c"}).status_code == 400
 
 
+def test_composites_with_a_union_second_component(client):
+    # code-value-date reads value.as(DateTime) | value.as(Period); context-type-quantity value.as(Quantity) | ...Range
+    for res_id, value in (
+        ("d1", {"valueDateTime": "2024-05-02"}),
+        ("d2", {"valuePeriod": {"start": "2023-01-01", "end": "2023-01-31"}}),
+    ):
+        put(client, {"resourceType": "Observation", "id": res_id, "status": "final",
+                     "code": {"coding": [{"system": LOINC, "code": "11778-8"}]}, **value})  # fmt: skip
+    assert idset(client, "/fhir/Observation", **{"code-value-date": f"{LOINC}|11778-8$ge2024-01-01"}) == {"d1"}
+    assert idset(client, "/fhir/Observation", **{"code-value-date": f"{LOINC}|11778-8$2023"}) == {"d2"}
+    assert idset(client, "/fhir/Observation", **{"code-value-date": f"{LOINC}|8480-6$2024"}) == set()
+    age = "http://terminology.hl7.org/CodeSystem/usage-context-type"
+    put(client, {"resourceType": "ValueSet", "id": "vs1", "status": "active",
+                 "useContext": [{"code": {"system": age, "code": "age"},
+                                 "valueRange": {"low": {"value": 18, "system": UCUM, "code": "a"},
+                                                "high": {"value": 65, "system": UCUM, "code": "a"}}},
+                                {"code": {"system": age, "code": "program"},
+                                 "valueQuantity": {"value": 3, "system": UCUM, "code": "a"}}]})  # fmt: skip
+    assert idset(client, "/fhir/ValueSet", **{"context-type-quantity": f"{age}|program$3"}) == {"vs1"}
+    assert idset(client, "/fhir/ValueSet", **{"context-type-quantity": f"{age}|age$3"}) == set()
+
+
 def test_references(client, vitals):
     assert idset(client, "/fhir/Observation", subject="Patient/p2") == {"g2", "t1"}
     assert idset(client, "/fhir/Observation", patient="p2") == {"g2", "t1"}

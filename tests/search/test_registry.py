@@ -88,6 +88,22 @@ def test_every_expression_compiles_but_one():
     assert fallbacks == {"Patient.deceased.exists() and Patient.deceased != false"}
 
 
+def test_every_composite_component_compiles():
+    registry = r4_registry()
+    components = {
+        expression
+        for t in SERVED_TYPES
+        for p in registry.for_type(t).values()
+        if p.type == "composite"
+        for _, expression in p.components
+    }
+    # Unions of relative paths and FHIRPath system types (value.as(DateTime) | value.as(Period)) included.
+    assert {"value.as(DateTime) | value.as(Period)", "value.as(Quantity) | value.as(Range)"} <= components
+    outside = {e for e in components if not is_compiled(e, relative=True)}
+    # MolecularSequence's components read %resource (they index nothing).
+    assert outside == {"%resource.referenceSeq.chromosome", "%resource.referenceSeq.referenceSeqId"}
+
+
 def test_patient_compartment_matches_r4(r4_spec):
     definition = json.loads((r4_spec / "compartmentdefinition-patient.json").read_text())
     expected = {
