@@ -1,142 +1,28 @@
 """FHIRPath search expressions compiled once into fast extractors over resource JSON.
 
-The R4 search parameters use a small part of FHIRPath: paths, unions, ``as``/``ofType``,
-``where(resolve() is T)``, ``where(field='literal')``, ``[n]``, ``first()`` and ``extension(url)``.
-Those compile to step lists that walk the JSON with the element tables of ``model.elements``, so
-every value comes out with its FHIR type. Anything else falls back to fhirpathpy.
+The R4 search parameters use a small part of FHIRPath (``fhirpath_parse``). Its paths compile to
+step lists that walk the JSON with the element tables of ``model.elements``, so every value comes
+out with its FHIR type. Anything else falls back to fhirpathpy.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from fhir_server.model.elements import Kind, choice_groups, elements_of, primitive_type_name
+from fhir_server.model.elements import Kind, choice_groups, elements_of
 from fhir_server.model.references import RefKind, parse_reference
+from fhir_server.search.fhirpath_parse import Path, Step, Unsupported, parse
 
 Node = tuple[Any, str]  # (JSON value, FHIR type name)
-Step = tuple[str, ...]
 
 QUANTITY_TYPES = frozenset({"Quantity", "Age", "Count", "Distance", "Duration", "MoneyQuantity", "SimpleQuantity"})
-_TOKEN = re.compile(r"\s*(\(|\)|\||\[\d+\]|\.|'[^']*'|[A-Za-z_][\w-]*|=|!=|\s)")
-
-
-class Unsupported(ValueError):
-    """An expression outside the compiled subset."""
-
-
-@dataclass(frozen=True, slots=True)
-class Path:
-    root: str | None  # the resource type, or None for a path relative to a node
-    steps: tuple[Step, ...]
-
-
-def _tokens(text: str) -> list[str]:
-    tokens, position = [], 0
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if match is None:
-            raise Unsupported(text)
-        token = match.group(1)
-        if not token.isspace():
-            tokens.append(token)
-        position = match.end()
-    return tokens
-
-
-class _Parser:
-    def __init__(self, text: str, relative: bool) -> None:
-        self.tokens = _tokens(text)
-        self.index = 0
-        self.relative = relative
-
-    def peek(self, offset: int = 0) -> str | None:
-        position = self.index + offset
-        return self.tokens[position] if position < len(self.tokens) else None
-
-    def take(self, expected: str | None = None) -> str:
-        token = self.peek()
-        if token is None or (expected is not None and token != expected):
-            raise Unsupported(f"expected {expected!r}, got {token!r}")
-        self.index += 1
-        return token
-
-    def union(self) -> list[Path]:
-        paths = self.term()
-        while self.peek() == "|":
-            self.take("|")
-            paths += self.term()
-        return paths
-
-    def term(self) -> list[Path]:
-        if self.peek() == "(":
-            self.take("(")
-            paths = self.union()
-            self.take(")")
-        else:
-            paths = [self.path()]
-        suffix = self.steps()
-        if self.peek() in ("as", "is"):
-            operator = self.take()
-            type_name = self.take()
-            type_name = primitive_type_name(type_name)
-            suffix = (*suffix, ("as", type_name)) if operator == "as" else (*suffix, ("is", type_name))
-            suffix = (*suffix, *self.steps())
-        return [Path(p.root, p.steps + suffix) for p in paths]
-
-    def path(self) -> Path:
-        if self.relative:  # every branch of a relative union starts with an element of the node
-            return Path(None, (self.segment(),))
-        return Path(self.take(), ())
-
-    def steps(self) -> tuple[Step, ...]:
-        steps: list[Step] = []
-        while True:
-            token = self.peek()
-            if token == ".":
-                self.take(".")
-                steps.append(self.segment())
-            elif token is not None and token.startswith("["):
-                self.take()
-                steps.append(("index", token[1:-1]))
-            else:
-                return tuple(steps)
-
-    def segment(self) -> Step:
-        name = self.take()
-        if self.peek() != "(":
-            return ("field", name)
-        self.take("(")
-        args: list[str] = []
-        depth = 0
-        while depth or self.peek() != ")":
-            token = self.take()
-            depth += {"(": 1, ")": -1}.get(token, 0)
-            args.append(token)
-        self.take(")")
-        return _function(name, args)
-
-
-def _function(name: str, args: list[str]) -> Step:
-    if name in ("as", "ofType") and len(args) == 1:
-        return ("as", primitive_type_name(args[0]))
-    if name == "where" and args[:4] == ["resolve", "(", ")", "is"] and len(args) == 5:
-        return ("resolves", args[4])
-    if name == "where" and len(args) == 3 and args[1] == "=" and args[2].startswith("'"):
-        return ("equals", args[0], args[2][1:-1])
-    if name == "extension" and len(args) == 1 and args[0].startswith("'"):
-        return ("extension", args[0][1:-1])
-    if name == "first" and not args:
-        return ("index", "0")
-    raise Unsupported(f"{name}({' '.join(args)})")
 
 
 # Evaluation ------------------------------------------------------------------------------------
 @cache
-def _child_plan(type_name: str, name: str) -> tuple[tuple[str, Kind, str], ...]:
+def child_plan(type_name: str, name: str) -> tuple[tuple[str, Kind, str], ...]:
     """(JSON key, kind, FHIR type of its values) for each key ``name`` reads on ``type_name``."""
     if type_name == "Resource" or type_name[:1].islower():
         return ()
@@ -153,7 +39,7 @@ def _child_plan(type_name: str, name: str) -> tuple[tuple[str, Kind, str], ...]:
     return tuple(plan)
 
 
-def _is_type(type_name: str, wanted: str) -> bool:
+def is_type(type_name: str, wanted: str) -> bool:
     if wanted == "Quantity":
         return type_name in QUANTITY_TYPES
     return type_name == wanted or (wanted == "Resource" and type_name[:1].isupper())
@@ -178,7 +64,7 @@ def _field(name: str) -> Callable[[list[Node]], list[Node]]:
         for value, type_name in nodes:
             if not isinstance(value, dict):
                 continue
-            for key, kind, child_type in _child_plan(type_name, name):
+            for key, kind, child_type in child_plan(type_name, name):
                 item = value.get(key)
                 if item is None:
                     continue
@@ -201,16 +87,16 @@ def _resource_children(item: Any) -> list[Node]:
     ]
 
 
-_StepFunction = Callable[[list[Node]], list[Node]]
+StepFunction = Callable[[list[Node]], list[Node]]
 
 
-def _step_function(step: Step) -> _StepFunction:
+def step_function(step: Step) -> StepFunction:
     kind = step[0]
     if kind == "field":
         return _field(step[1])
     if kind in ("as", "is"):
         wanted = step[1]
-        return lambda nodes: [node for node in nodes if _is_type(node[1], wanted)]
+        return lambda nodes: [node for node in nodes if is_type(node[1], wanted)]
     if kind == "resolves":
         target = step[1]
         return lambda nodes: [node for node in nodes if _resolves_to(node, target)]
@@ -247,7 +133,7 @@ def _first_keys(path: Path, root: str | None = None) -> tuple[str, ...] | None:
         return (name,)
     if len(path.steps) > 1 and path.steps[1][0] in ("as", "is"):
         wanted = path.steps[1][1]
-        return tuple(key for key, _, child_type in _child_plan(root, name) if _is_type(child_type, wanted))
+        return tuple(key for key, _, child_type in child_plan(root, name) if is_type(child_type, wanted))
     return tuple(alternatives)
 
 
@@ -255,7 +141,7 @@ Memo = dict[str, list[Node]]
 Extractor = Callable[..., list[Node]]
 
 
-def _compiled(paths: list[Path]) -> Extractor:
+def compile_paths(paths: list[Path]) -> Extractor:
     # Each path with the prefixes of its steps: parameters of one type share prefixes
     # (Observation.value, Observation.component...), so one resource's walk is memoised by prefix.
     # A prefix is keyed by its text (a str caches its hash; a tuple of steps would be rehashed).
@@ -263,13 +149,13 @@ def _compiled(paths: list[Path]) -> Extractor:
         (
             path.root,
             _first_keys(path),
-            tuple((_step_function(step), repr(path.steps[: i + 1])) for i, step in enumerate(path.steps)),
+            tuple((step_function(step), repr(path.steps[: i + 1])) for i, step in enumerate(path.steps)),
         )
         for path in paths
     ]
 
     def walk(
-        start: Node, root: str | None, steps: tuple[tuple[_StepFunction, str], ...], memo: Memo | None
+        start: Node, root: str | None, steps: tuple[tuple[StepFunction, str], ...], memo: Memo | None
     ) -> list[Node]:
         # Relative paths start from different nodes: they are not memoised.
         if root is None or memo is None:
@@ -304,7 +190,7 @@ def _compiled(paths: list[Path]) -> Extractor:
                         break
                 else:
                     continue
-            if root is not None and root != start_type and not _is_type(start_type, root):
+            if root is not None and root != start_type and not is_type(start_type, root):
                 continue
             result += walk(start, root, steps, memo)
         return result
@@ -357,11 +243,7 @@ def _nothing(_start: Node, _memo: Memo | None = None) -> list[Node]:
 def compile_expression(expression: str, relative: bool = False) -> Extractor:
     """An extractor for the expression (relative: evaluated from a node, as composite components)."""
     try:
-        parser = _Parser(expression, relative)
-        paths = parser.union()
-        if parser.peek() is not None:
-            raise Unsupported(expression)
-        return _compiled(paths)
+        return compile_paths(parse(expression, relative))
     except Unsupported:
         if relative:
             return _nothing  # composite components outside the subset index nothing
@@ -371,11 +253,10 @@ def compile_expression(expression: str, relative: bool = False) -> Extractor:
 def is_compiled(expression: str, relative: bool = False) -> bool:
     """True when the expression runs on the compiled subset (no FHIRPath engine)."""
     try:
-        parser = _Parser(expression, relative)
-        parser.union()
-        return parser.peek() is None
+        parse(expression, relative)
     except Unsupported:
         return False
+    return True
 
 
 @cache
@@ -386,10 +267,7 @@ def root_keys(expression: str, root: str | None = None) -> frozenset[str] | None
     ``root`` is the resource type a relative expression is read from.
     """
     try:
-        parser = _Parser(expression, root is not None)
-        paths = parser.union()
-        if parser.peek() is not None:
-            return None
+        paths = parse(expression, root is not None)
     except Unsupported:
         return None
     keys: set[str] = set()

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any
 
-from fhir_server.search.expressions import Extractor, Memo, Node, compile_expression, root_keys
+from fhir_server.search.expressions import Extractor, Memo, Node, root_keys
 from fhir_server.search.registry import Registry, SearchParam, r4_registry
+from fhir_server.search.typed_paths import compile_for_type
 from fhir_server.storage.params import composite, date, number, quantity, reference, string, token, uri
 from fhir_server.storage.params.common import ExtractContext, Row, Shared
 
@@ -89,7 +90,7 @@ def _plan(registry: Registry, type_name: str) -> _Plan:
     for param in registry.for_type(type_name).values():
         if param.code in NOT_INDEXED or param.expression is None or param.type == "special" or param.united:
             continue  # a union of other parameters is answered by their rows
-        walker = compile_expression(param.expression)
+        walker = compile_for_type(param.expression, type_name)
         composite_plan = composite.component_plan(param, registry) if param.type == "composite" else None
         if param.type == "composite" and composite_plan is None:
             continue  # no token first component: it indexes nothing
