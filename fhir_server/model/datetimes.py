@@ -7,10 +7,9 @@ Values without an offset are read in the clinic time zone (architecture decision
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from datetime import time as dtime
-
-from fhir_server.model.instants import from_datetime
+from functools import lru_cache
 
 _DATE_TIME = re.compile(
     r"(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})"
@@ -19,20 +18,35 @@ _DATE_TIME = re.compile(
 )
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
 class BadDate(ValueError):
     """Text that is not a FHIR date, dateTime or instant."""
 
 
-def _offset(text: str | None, default: tzinfo) -> tzinfo:
-    if text is None:
-        return default
+@lru_cache(maxsize=1024)
+def _offset_us(text: str) -> int:
+    """Microseconds east of UTC of an offset written in the value (Z, +HH:MM or -HH:MM)."""
     if text == "Z":
-        return UTC
+        return 0
     sign = 1 if text[0] == "+" else -1
     hours, minutes = int(text[1:3]), int(text[4:6])
     if hours > 14 or minutes > 59:
         raise BadDate(text)
-    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+    return sign * (hours * 60 + minutes) * 60_000_000
+
+
+def _zone_offset_us(day: date, clock: dtime, zone: tzinfo) -> int:
+    """The clinic zone's offset at that local date and time."""
+    offset = datetime.combine(day, clock, zone).utcoffset() or timedelta(0)
+    return (offset.days * 86_400 + offset.seconds) * 1_000_000 + offset.microseconds
+
+
+def _utc_us(day: date, clock: dtime, offset_us: int) -> int:
+    """Microseconds since the epoch of a local date and time at that offset (integer arithmetic)."""
+    seconds = (clock.hour * 60 + clock.minute) * 60 + clock.second
+    return (day.toordinal() - _EPOCH_ORDINAL) * 86_400_000_000 + seconds * 1_000_000 + clock.microsecond - offset_us
 
 
 def _add_months(start: date, months: int) -> date:
@@ -45,31 +59,26 @@ def date_range(text: str, zone: tzinfo) -> tuple[int, int]:
     match = _DATE_TIME.fullmatch(text.strip())
     if match is None:
         raise BadDate(text)
-    parts = match.groupdict()
+    year_text, month_text, day_text, hour, minute, second_text, fraction, tz = match.groups()
     try:
-        year = int(parts["year"])
-        if parts["month"] is None:
-            low_d, high_d = date(year, 1, 1), date(year + 1, 1, 1)
-            return _day_bounds(low_d, high_d, zone)
-        month = int(parts["month"])
-        if parts["day"] is None:
+        year = int(year_text)
+        if month_text is None:
+            return _day_bounds(date(year, 1, 1), date(year + 1, 1, 1), zone)
+        month = int(month_text)
+        if day_text is None:
             low_d = date(year, month, 1)
             return _day_bounds(low_d, _add_months(low_d, 1), zone)
-        day = date(year, month, int(parts["day"]))
-        if parts["hour"] is None:
+        day = date(year, month, int(day_text))
+        if hour is None:
             return _day_bounds(day, day + timedelta(days=1), zone)
-        tz = _offset(parts["tz"], zone)
-        second = int(parts["second"] or 0)
-        leap = second == 60
-        fraction = parts["fraction"]
+        second = int(second_text or 0)
         micro = int((fraction or "0")[:6].ljust(6, "0"))
-        start = datetime.combine(
-            day, dtime(int(parts["hour"]), int(parts["minute"]), 59 if leap else second, micro), tz
-        )
+        clock = dtime(int(hour), int(minute), 59 if second == 60 else second, micro)  # a leap second is :59
+        offset = _zone_offset_us(day, clock, zone) if tz is None else _offset_us(tz)
     except ValueError as exc:
         raise BadDate(text) from exc
-    low = from_datetime(start)
-    if parts["second"] is None:
+    low = _utc_us(day, clock, offset)
+    if second_text is None:
         step = 60_000_000
     elif fraction is None:
         step = 1_000_000
@@ -79,6 +88,8 @@ def date_range(text: str, zone: tzinfo) -> tuple[int, int]:
 
 
 def _day_bounds(low: date, high: date, zone: tzinfo) -> tuple[int, int]:
-    start = datetime.combine(low, dtime(0), zone)
-    end = datetime.combine(high, dtime(0), zone)
-    return from_datetime(start), from_datetime(end)
+    midnight = dtime(0)
+    return (
+        _utc_us(low, midnight, _zone_offset_us(low, midnight, zone)),
+        _utc_us(high, midnight, _zone_offset_us(high, midnight, zone)),
+    )
