@@ -68,15 +68,19 @@ def _rows(node: Node, context: ExtractContext) -> list[Row]:
     identifier = value.get("identifier")
     if isinstance(identifier, dict) and isinstance(identifier.get("value"), str):
         row.update(identifier_system=identifier.get("system"), identifier_value=identifier["value"])
-    return [row] if any(v is not None for v in row.values()) else []
+    return [] if list(row.values()).count(None) == len(row) else [row]
 
 
 def extract(nodes: list[Node], context: ExtractContext) -> list[Row]:
     """One row per resolvable reference, canonical URL or logical identifier."""
     rows: list[Row] = []
+    # Every row has the same keys in the same order: its values identify it (a Provenance names hundreds).
+    seen: set[tuple[object, ...]] = set()
     for node in nodes:
         for row in _rows(node, context):
-            if row not in rows:
+            key = tuple(row.values())
+            if key not in seen:
+                seen.add(key)
                 rows.append(row)
     return rows
 
