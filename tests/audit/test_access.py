@@ -179,3 +179,21 @@ def test_a_burst_goes_through_the_outbox_and_nothing_is_lost(storage):
     assert waiting == 2
     events = written(storage, "AuditEvent")
     assert sorted(request_ids(e)[0] for e in events) == [f"req-{n}" for n in range(7)]
+
+
+def test_a_tick_leaves_less_than_a_batch_for_the_next_one(storage):
+    # Not started: the test plays the thread's ticks. A tick writes while a full batch waits, then stops, so
+    # the events that arrive during a write join the next tick's batch instead of a transaction of their own.
+    ticking = AuditTrail(storage, BASE_URL, flush_interval_s=3600, batch_size=3, max_queued=100)
+
+    def enqueue(count: int) -> None:
+        for _ in range(count):
+            ticking.enqueue(Access("read", 200, now_us(), Actor(), BASE_URL, type_name="Patient", res_id="p1"))
+
+    enqueue(2)
+    assert ticking.flush(whole=False) == 2  # less than a batch queued: all of it, in one transaction
+    enqueue(8)
+    assert ticking.flush(whole=False) == 6  # 8 -> 5 -> 2 waiting: two batches, then the rest waits
+    assert ticking.pending == 2
+    assert ticking.flush() == 2  # shutdown and tests: everything
+    assert len(written(storage, "AuditEvent")) == 10
