@@ -7,7 +7,8 @@ Creates two scratch databases on the server at --admin: the legacy EHR (schema a
 tests/mappings/legacy, loaded with COPY) and the FHIR database (migrated; project terminology, the
 INEC DPA when the verified copy is beside the repository, the synthetic CIE-10 and the medicines
 catalog of the tests). Imports with ``run_import`` (the CLI's code path) and prints legacy rows per
-second, then drops both databases. A consultation is an attended cita with vitals, evolución,
+second and the CPU it took (importer processes; PostgreSQL backends per database when the server is
+local), then drops both databases. A consultation is an attended cita with vitals, evolución,
 diagnoses and prescriptions (about six legacy rows and fifteen FHIR resources).
 """
 
@@ -17,6 +18,7 @@ import argparse
 import os
 import resource
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -48,6 +50,7 @@ BASE_URL = "http://127.0.0.1:8080/fhir"
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 DPA = ROOT.parent / "shared" / "data" / "ecuador-dpa" / "dpa.csv"
+_LOCAL_HOSTS = (None, "", "localhost", "127.0.0.1", "::1")
 
 
 def _url(admin: str, database: str) -> str:
@@ -74,6 +77,62 @@ def _machine_cpu() -> float:
     except OSError:
         return 0.0
     return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+
+
+def _process_cpu(pid: int) -> float | None:
+    """CPU seconds one process has used (Linux; None when it is gone or unreadable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class BackendCpu:
+    """CPU of the PostgreSQL backends serving each scratch database, sampled from /proc while the import runs.
+
+    "Everything else on the machine" mixes them with other users; this tells the import's own share
+    (FHIR writes vs legacy reads) apart. A backend that exits loses at most one sampling interval.
+    Only meaningful when the server runs on this machine (the bench's loopback default).
+    """
+
+    def __init__(self, admin: str, databases: list[str], interval: float = 0.5) -> None:
+        self.conn = psycopg.connect(admin, autocommit=True)
+        self.databases, self.interval = databases, interval
+        self.first: dict[int, float] = {}
+        self.last: dict[int, tuple[str, float]] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="backend-cpu", daemon=True)
+
+    def _sample(self, before: bool = False) -> None:
+        rows = self.conn.execute(
+            "SELECT pid, datname FROM pg_stat_activity WHERE datname = ANY(%s)", [self.databases]
+        ).fetchall()
+        for pid, database in rows:
+            seconds = _process_cpu(pid)
+            if seconds is None:
+                continue
+            if before:  # a backend already open counts from now on; a later one from its start
+                self.first[pid] = seconds
+            self.last[pid] = (database, seconds)
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.interval):
+            self._sample()
+
+    def start(self) -> None:
+        self._sample(before=True)
+        self.thread.start()
+
+    def finish(self) -> dict[str, float]:
+        """CPU seconds per database since ``start``."""
+        self.stop.set()
+        self.thread.join()
+        self.conn.close()
+        used = dict.fromkeys(self.databases, 0.0)
+        for pid, (database, seconds) in self.last.items():
+            used[database] += seconds - self.first.get(pid, 0.0)
+        return used
 
 
 def _own_cpu() -> float:
@@ -115,6 +174,8 @@ def main() -> None:
             settings = Settings(database_url=fhir_url, base_url=BASE_URL)
             source = open_ehr_source(legacy_url, dpa=dpa)
             progress = BarProgress()
+            backends = BackendCpu(args.admin, [fhir_db, legacy_db])
+            backends.start()
             began, machine_before, own_before = time.perf_counter(), _machine_cpu(), _own_cpu()
             profiler = None
             if args.profile is not None:
@@ -134,6 +195,7 @@ def main() -> None:
                 source.close()
             seconds = time.perf_counter() - began
             machine, own = _machine_cpu() - machine_before, _own_cpu() - own_before
+            postgres = backends.finish()
             resources = sum(t.created + t.updated + t.unchanged for t in report.types.values())
             print(report.text("en").split("\n\nFindings")[0])
             print(
@@ -145,6 +207,11 @@ def main() -> None:
                 f"CPU: importer processes {own:.0f} s, everything else on the machine (PostgreSQL, other "
                 f"users) {machine - own:.0f} s, of {seconds * (os.cpu_count() or 1):.0f} s available"
             )
+            if sa.make_url(args.admin).host in _LOCAL_HOSTS:  # a remote server's pids are not in our /proc
+                print(
+                    f"     of which PostgreSQL backends: FHIR database {postgres[fhir_db]:.0f} s, "
+                    f"legacy source {postgres[legacy_db]:.0f} s"
+                )
         finally:
             engine.dispose()
     finally:
