@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import lru_cache
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -25,6 +26,7 @@ def from_datetime(value: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+@lru_cache(maxsize=64)  # the resources of one batch share their instant
 def fhir_instant(us: int) -> str:
     """FHIR instant text, e.g. 2026-11-28T11:30:39.123456Z."""
     return to_datetime(us).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
