@@ -32,28 +32,8 @@ Plan = tuple[tuple[str, Kind, str], ...]
 def _field(plans: dict[str, Plan]) -> StepFunction:
     if len(plans) == 1:
         (plan,) = plans.values()
-        if len(plan) == 1:
-            return _one_key(*plan[0])
         return lambda nodes: _keys(nodes, plan)
     return lambda nodes: [found for node in nodes for found in _keys([node], plans.get(node[1], ()))]
-
-
-def _one_key(key: str, _kind: Kind, child_type: str) -> StepFunction:
-    def apply(nodes: list[Node]) -> list[Node]:
-        found: list[Node] = []
-        for value, _ in nodes:
-            if not isinstance(value, dict):
-                continue
-            item = value.get(key)
-            if item is None:
-                continue
-            if isinstance(item, list):
-                found += [(entry, child_type) for entry in item if entry is not None]
-            else:
-                found.append((item, child_type))
-        return found
-
-    return apply
 
 
 def _keys(nodes: list[Node], plan: Plan) -> list[Node]:
