@@ -101,7 +101,7 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Browser origins allowed on the token endpoint and the FHIR API, besides registered clients'",
     )
-    # Audit trail (fhir_server/audit, interactions/auditing.py).
+    # Audit trail (fhir_server/audit, interactions/auditing.py and audit_trail.py).
     audit_enabled: bool = Field(
         default=True, description="Write AuditEvents for every request and login, and Provenance for every write"
     )

@@ -17,7 +17,7 @@ from fhir_server.api.read_your_writes import ReadYourWritesMiddleware, storage_f
 from fhir_server.api.routes import bulk, bulk_import, instance_level, operations, system, type_level
 from fhir_server.api.routes.auth import install_auth
 from fhir_server.collector import collect_less
-from fhir_server.interactions.auditing import AuditTrail
+from fhir_server.interactions.audit_trail import AuditTrail
 from fhir_server.interactions.bulk_export.worker import export_workers
 from fhir_server.interactions.bulk_import.operation_worker import import_workers
 from fhir_server.interactions.operations import load_all as load_operations

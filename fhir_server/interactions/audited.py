@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from fhir_server.errors import FhirError
-from fhir_server.interactions.auditing import patients_of_stored, record_access, trail_for
+from fhir_server.interactions.audit_trail import trail_for
+from fhir_server.interactions.auditing import patients_of_stored, record_access
 from fhir_server.interactions.context import RequestContext
 from fhir_server.storage.records import Stored
 

@@ -160,17 +160,22 @@ class Writer:
             rows = [{"res_type": r["resourceType"], "res_id": res_id, "content": dumps(r)} for r, res_id in items]
             self.connection.execute(insert(deferred_record), rows)
 
-    def drain_deferred(self, limit: int) -> int:
-        """Turn up to ``limit`` deferred records into resources (skipping rows another worker holds)."""
-        stmt = select(deferred_record.c.seq, deferred_record.c.res_id, deferred_record.c.content)
-        stmt = stmt.order_by(deferred_record.c.seq).limit(limit)
-        if self.postgres:
-            stmt = stmt.with_for_update(skip_locked=True)
-        rows = self.connection.execute(stmt).all()
-        if not rows:
-            return 0
-        self.create_many([(loads(row.content), row.res_id, "POST") for row in rows])
-        self.connection.execute(delete(deferred_record).where(deferred_record.c.seq.in_([row.seq for row in rows])))
+    def drain_deferred(self, limit: int, also: Sequence[tuple[dict[str, Any], str, str]] = ()) -> int:
+        """Turn up to ``limit`` deferred records into resources (skipping rows another worker holds).
+
+        ``also`` (resource, id, method) are created in the same statements: one set of COPYs for both.
+        """
+        rows: Sequence[Any] = ()
+        if limit > 0:
+            stmt = select(deferred_record.c.seq, deferred_record.c.res_id, deferred_record.c.content)
+            stmt = stmt.order_by(deferred_record.c.seq).limit(limit)
+            if self.postgres:
+                stmt = stmt.with_for_update(skip_locked=True)
+            rows = self.connection.execute(stmt).all()
+        self.create_many([*((loads(row.content), row.res_id, "POST") for row in rows), *also])
+        if rows:
+            seqs = [row.seq for row in rows]
+            self.connection.execute(delete(deferred_record).where(deferred_record.c.seq.in_(seqs)))
         return len(rows)
 
     def create_many(self, items: list[tuple[dict[str, Any], str, str]]) -> list[Stored]:

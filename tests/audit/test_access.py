@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from fhir_server.api.app import create_app
-from fhir_server.audit.events import Access, Actor
-from fhir_server.interactions.auditing import AuditTrail, patients_of_stored, record_access, trail_for
+from fhir_server.audit.events import Access, Actor, rest_events
+from fhir_server.interactions.audit_trail import AuditTrail, defer_records, trail_for
+from fhir_server.interactions.auditing import patients_of_stored, record_access
 from fhir_server.interactions.context import Principal
 from fhir_server.model.instants import now_us
 from fhir_server.model.json import dumps
@@ -197,3 +198,38 @@ def test_a_tick_leaves_less_than_a_batch_for_the_next_one(storage):
     assert ticking.pending == 2
     assert ticking.flush() == 2  # shutdown and tests: everything
     assert len(written(storage, "AuditEvent")) == 10
+
+
+def test_a_tick_indexes_the_outbox_in_the_transaction_of_its_batch(storage):
+    # Records committed with writes wait in the outbox; a tick indexes them beside its queued batch, in
+    # one transaction, instead of a transaction of their own for the few that came in since the last tick.
+    ticking = AuditTrail(storage, BASE_URL, flush_interval_s=3600, batch_size=50, max_queued=100)
+    outboxed = [Access("create", 201, now_us(), Actor(), BASE_URL, f"w-{n}", "Patient", f"p{n}") for n in range(3)]
+    storage.write(lambda writer: defer_records([e for a in outboxed for e in rest_events(a)], writer))
+    for n in range(4):
+        ticking.enqueue(Access("read", 200, now_us(), Actor(), BASE_URL, f"r-{n}", "Patient", f"p{n}"))
+    commits: list[object] = []
+
+    def count_commit(connection: object) -> None:
+        commits.append(connection)
+
+    sa.event.listen(storage.engine, "commit", count_commit)
+    try:
+        assert ticking.flush(whole=False) == 7
+    finally:
+        sa.event.remove(storage.engine, "commit", count_commit)
+    assert len(commits) == 1
+    with storage.engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(deferred_record)).scalar_one() == 0
+    events = written(storage, "AuditEvent")
+    assert sorted(request_ids(e)[0] for e in events) == ["r-0", "r-1", "r-2", "r-3", "w-0", "w-1", "w-2"]
+
+
+def test_a_tick_works_off_an_outbox_backlog_up_to_its_limit(storage):
+    ticking = AuditTrail(storage, BASE_URL, flush_interval_s=3600, batch_size=2, max_queued=100)
+    outboxed = [Access("create", 201, now_us(), Actor(), BASE_URL, f"w-{n}", "Patient", f"p{n}") for n in range(7)]
+    storage.write(lambda writer: defer_records([e for a in outboxed for e in rest_events(a)], writer))
+    assert ticking.flush(drain_limit=4, whole=False) == 4  # nothing queued: two outbox shares of a batch
+    assert ticking.flush(drain_limit=4, whole=False) == 3
+    assert ticking.flush(drain_limit=4, whole=False) == 0
+    assert len(written(storage, "AuditEvent")) == 7
