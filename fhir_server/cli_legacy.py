@@ -96,6 +96,8 @@ def run_legacy_command(settings: Settings, args: argparse.Namespace) -> int:
                 progress=progress,
                 workers=args.workers,
             )
+            if not args.dry_run:
+                storage.refresh_statistics()
         finally:
             source.close()
             if progress is not None:

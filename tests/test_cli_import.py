@@ -96,3 +96,18 @@ def test_the_command_with_worker_processes_and_the_progress_bar(env: SqlStorage,
     assert "4 files, 100 resources read, 100 written" in done.stdout
     assert "100/100" in done.stderr  # the bar learnt its total while the workers ran
     assert _patients(env) == 100
+
+
+def test_an_import_leaves_the_planner_statistics_fresh(env: SqlStorage, tmp_path: Path) -> None:
+    lines = [{"resourceType": "Patient", "id": f"s{n}", "gender": "male"} for n in range(11)]
+    (tmp_path / "Patient.ndjson").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert main(["import", str(tmp_path), "--workers", "1", "--no-progress"]) == 0
+    with env.engine.connect() as connection:
+        rows = connection.execute(sa.select(sa.func.count()).select_from(resource)).scalar_one()
+        if connection.dialect.name == "postgresql":
+            estimate = connection.execute(sa.text("SELECT reltuples FROM pg_class WHERE relname = 'resource'"))
+            planned = int(estimate.scalar_one())
+        else:  # each index's statistics start with the table's row count
+            stat = connection.execute(sa.text("SELECT stat FROM sqlite_stat1 WHERE tbl = 'resource' LIMIT 1"))
+            planned = int(stat.scalar_one().split()[0])
+    assert planned == rows  # 11 Patients, the run's Provenance and AuditEvent: counted by ANALYZE, all of them

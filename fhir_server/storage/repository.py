@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, and_, bindparam, exists, func, select
+from sqlalchemy import Connection, Engine, and_, bindparam, exists, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
 
@@ -20,7 +20,7 @@ from fhir_server.storage.everything import EverythingQuery, compartment_patients
 from fhir_server.storage.fast import CompiledLookup
 from fhir_server.storage.params.common import ExtractContext
 from fhir_server.storage.records import Page, Stored
-from fhir_server.storage.schema import resource, resource_version
+from fhir_server.storage.schema import INDEX_TABLES, resource, resource_version
 from fhir_server.storage.searching import run_search
 from fhir_server.storage.sql_search import CURRENT_COLUMNS
 from fhir_server.storage.writer import Writer
@@ -141,6 +141,22 @@ class SqlStorage:
         """(type, id, version, last_updated) of the live resources of these types, without their content."""
         rows = self._read(lambda connection: list(connection.execute(_VERSIONS, {"types": list(types)})))
         return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+    def refresh_statistics(self) -> None:
+        """ANALYZE the resource and index tables, as after any bulk load.
+
+        Until autovacuum's next pass the planner would see the tables as they were before the load
+        (empty, for a new clinic), and a search prepared meanwhile can keep a plan made for an empty
+        table: measured, 16-32 ms instead of 0.1 ms for a patient's Observations sorted by date.
+        """
+        tables = [resource.name, resource_version.name, *(table.name for table in INDEX_TABLES.values())]
+        with self.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text(f"ANALYZE {', '.join(tables)}"))
+            else:
+                for table in tables:
+                    connection.execute(text(f"ANALYZE {table}"))
+            connection.commit()
 
     def drain_deferred(self, limit: int = 500) -> int:
         """Index up to ``limit`` records committed with earlier writes; returns how many."""

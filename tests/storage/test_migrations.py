@@ -46,3 +46,25 @@ def test_migrated_schema_matches_the_tables(engine):
 
 def test_database_is_at_head(engine):
     assert is_current(engine)
+
+
+def test_large_contents_are_compressed_with_lz4_where_postgresql_has_it(storage):
+    engine = storage.engine
+    if engine.dialect.name != "postgresql":
+        return  # SQLite does not compress
+    with engine.connect() as connection:
+        has_lz4 = connection.execute(
+            sa.text("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+        ).scalar()
+    # Past ~2 kB a row's content is compressed; text that repeats itself, like an AuditEvent, compresses well.
+    note = " ".join(f"línea {n} de la evolución" for n in range(200))
+    (saved,) = storage.write(
+        lambda writer: writer.create_many([({"resourceType": "Basic", "code": {"text": note}}, "b1", "POST")])
+    )
+    query = "SELECT pg_column_compression(content) FROM {} WHERE {} = :pk"
+    with engine.connect() as connection:
+        methods = {
+            connection.execute(sa.text(query.format(table, column)), {"pk": saved.pk}).scalar()
+            for table, column in (("resource", "pk"), ("resource_version", "resource_pk"))
+        }
+    assert methods == ({"lz4"} if has_lz4 else {"pglz"})

@@ -169,7 +169,7 @@ def run(
 
 
 def record(config: Config, report: Report, elapsed_s: float) -> None:
-    """The run's AuditEvent (none for a dry run)."""
+    """The run's AuditEvent and fresh planner statistics (neither for a dry run)."""
     if config.dry_run:
         return
     detail = (
@@ -178,5 +178,6 @@ def record(config: Config, report: Report, elapsed_s: float) -> None:
     storage = config.storage()
     try:
         record_run(storage, config.context(), detail, failed=bool(report.failures))
+        storage.refresh_statistics()
     finally:
         storage.engine.dispose()
