@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -30,6 +31,41 @@ def matches_pattern(value: Any, pattern: Any) -> bool:
             return False
         return all(any(matches_pattern(item, want) for item in value) for want in pattern)
     return same_value(value, pattern)
+
+
+def value_test(fixed: Any) -> Callable[[Any], bool]:
+    """``same_value(value, fixed)`` as a function of the value, for a fixed value known in advance."""
+    if is_number(fixed):
+        return lambda value: same_value(value, fixed)
+    # Not a number: same_value is plain equality, which is a bool for JSON values.
+    return lambda value: bool(value == fixed)
+
+
+def pattern_test(pattern: Any) -> Callable[[Any], bool]:
+    """``matches_pattern(value, pattern)`` as a function of the value, the pattern taken apart once."""
+    if isinstance(pattern, dict):
+        parts = tuple((key, pattern_test(want)) for key, want in pattern.items())
+
+        def match_dict(value: Any) -> bool:
+            return isinstance(value, dict) and all(key in value and test(value[key]) for key, test in parts)
+
+        return match_dict
+    if isinstance(pattern, list):
+        tests = tuple(pattern_test(want) for want in pattern)
+
+        def match_list(value: Any) -> bool:
+            if not isinstance(value, list):
+                return False
+            for test in tests:
+                for item in value:
+                    if test(item):
+                        break
+                else:
+                    return False
+            return True
+
+        return match_list
+    return value_test(pattern)
 
 
 def decimal(value: Any) -> Decimal | None:
@@ -89,11 +125,16 @@ def in_binding(binding: Binding, system: str | None, code: str, port: Validation
     return port.concept(system, code) is not None if port.knows_system(system) else None
 
 
+def can_fail(binding: Binding) -> bool:
+    """False when ``binding_issues`` never reports anything for this binding."""
+    return binding.checked and binding.strength in ("required", "extensible")
+
+
 def binding_issues(
     binding: Binding, value: Any, type_name: str, expr: str, port: ValidationPort, message: str | None
 ) -> list[Issue]:
     """Problems of one bound value: required = some code in the set; extensible = no unknown code of its system."""
-    if not binding.checked or binding.strength not in ("required", "extensible"):
+    if not can_fail(binding):
         return []
     coded = _coded(value, type_name, expr)
     answers = [(in_binding(binding, system, code, port), system, code, path) for system, code, path in coded]
@@ -148,6 +189,16 @@ def reference_type(value: Any) -> tuple[str | None, str | None]:
     if ref is None or ref.kind in (RefKind.CONTAINED, RefKind.BUNDLE_LOCAL):
         return None, text
     return ref.type, text
+
+
+def reference_test(target_types: frozenset[str]) -> Callable[[Any], bool]:
+    """True for a Reference whose type, when it can be told, is one of ``target_types``."""
+
+    def test(value: Any) -> bool:
+        type_name, _ = reference_type(value)
+        return type_name is None or type_name in target_types
+
+    return test
 
 
 def resolve(value: Any, resource: dict[str, Any], port: ValidationPort) -> dict[str, Any] | None:

@@ -38,6 +38,7 @@ class Step:
     id_segment: str  # "value[x]:valueQuantity", "identifier:cedula"
     path_segment: str  # "value[x]", "identifier"
     choice_types: Mapping[str, str] = field(default_factory=dict)  # JSON key -> type, for choice groups
+    underscored: Mapping[str, str] = field(default_factory=dict)  # "_valueString" -> "valueString"
 
 
 def type_code(element: Element) -> str:
@@ -69,7 +70,8 @@ def _step(owner: str, segment: str) -> Step:
             raise KeyError(f"{owner} has no choice element {name}")
         first = table[keys[0]]
         types = {key: type_code(table[key]) for key in keys}
-        return Step(name, slice_name, keys, first.is_list, "", False, segment, name, types)
+        underscored = {"_" + key: key for key in keys}
+        return Step(name, slice_name, keys, first.is_list, "", False, segment, name, types, underscored)
     element = table.get(name)
     if element is None or element.kind is Kind.PRIMITIVE_EXTENSION:
         raise KeyError(f"{owner} has no element {name}")
@@ -103,6 +105,19 @@ def element_id(path: str) -> str:
 
 def step_items(step: Step, obj: Mapping[str, Any], expr: str) -> list[Item]:
     """The values a step finds in one parent object (list items one by one, with their index)."""
+    if not step.choice_types and not step.primitive:
+        # One key and no "_name" object (the usual element): no alternatives to look for.
+        key = step.keys[0]
+        value = obj.get(key)
+        if value is None:
+            return []
+        if not step.is_list:
+            return [Item(value, f"{expr}.{key}", None, step.type_name)]
+        if not isinstance(value, list):
+            return []
+        return [
+            Item(item, f"{expr}.{key}[{i}]", None, step.type_name) for i, item in enumerate(value) if item is not None
+        ]
     out: list[Item] = []
     # A choice group has dozens of alternatives (Extension.value[x]): look only at the keys present.
     keys = _present_alternatives(step, obj) if step.choice_types else step.keys
@@ -125,11 +140,44 @@ def step_items(step: Step, obj: Mapping[str, Any], expr: str) -> list[Item]:
     return out
 
 
+def step_count(step: Step, obj: Mapping[str, Any]) -> int:
+    """``len(step_items(step, obj, expr))`` without building the items."""
+    if not step.choice_types and not step.primitive:
+        value = obj.get(step.keys[0])
+        if value is None:
+            return 0
+        if not step.is_list:
+            return 1
+        return len([item for item in value if item is not None]) if isinstance(value, list) else 0
+    keys = _present_alternatives(step, obj) if step.choice_types else step.keys
+    count = 0
+    for key in keys:
+        value = obj.get(key)
+        ext = obj.get("_" + key) if step.primitive else None
+        if value is None and ext is None:
+            continue
+        if not step.is_list:
+            count += 1
+            continue
+        values = value if isinstance(value, list) else []
+        exts = ext if isinstance(ext, list) else []
+        for index in range(max(len(values), len(exts))):
+            if (index < len(values) and values[index] is not None) or (index < len(exts) and exts[index] is not None):
+                count += 1
+    return count
+
+
 def _present_alternatives(step: Step, obj: Mapping[str, Any]) -> list[str]:
+    choices, underscored = step.choice_types, step.underscored
     found: list[str] = []
     for key in obj:
-        name = key[1:] if key.startswith("_") else key  # a primitive alternative may only have "_valueX"
-        if name in step.choice_types and name not in found:
+        if key in choices:
+            name = key
+        elif key in underscored:
+            name = underscored[key]  # a primitive alternative may only have "_valueX"
+        else:
+            continue
+        if name not in found:
             found.append(name)
     return found
 

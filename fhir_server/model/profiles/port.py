@@ -49,3 +49,26 @@ class ReferenceResolver(Protocol):
 
 class ValidationPort(CodeLookup, ReferenceResolver, Protocol):
     """Everything profile validation may ask."""
+
+
+class OneValidation:
+    """The caller's port for one validation: references resolve once (rules and invariants share targets)."""
+
+    def __init__(self, port: ValidationPort) -> None:
+        self.port = port
+        self._resolved: dict[str, dict[str, Any] | None] = {}
+
+    def concept(self, system: str, code: str) -> ConceptInfo | None:
+        return self.port.concept(system, code)
+
+    def knows_system(self, system: str) -> bool:
+        return self.port.knows_system(system)
+
+    def in_value_set(self, value_set: str, system: str | None, code: str) -> bool | None:
+        return self.port.in_value_set(value_set, system, code)
+
+    def resolve(self, reference: str) -> dict[str, Any] | None:
+        # The transaction does not change while one resource is validated.
+        if reference not in self._resolved:
+            self._resolved[reference] = self.port.resolve(reference)
+        return self._resolved[reference]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fhir_server.model.profiles.definition import Binding, El, Profile, Slicing
-from fhir_server.model.profiles.matching import matches_pattern, same_value
+from fhir_server.model.profiles.matching import can_fail, pattern_test, reference_test, value_test
 from fhir_server.model.profiles.paths import Step, compile_path, element_id
 
 
@@ -37,6 +37,18 @@ class Node:
     children: dict[str, Node] = field(default_factory=dict)
     slices: dict[str, Node] = field(default_factory=dict)
     matcher: Callable[[Any], bool] | None = None
+    # Set by _plan once the tree is complete, so the walk skips elements that can never report anything.
+    walk_children: tuple[Node, ...] = ()
+    walk_slices: tuple[Node, ...] = ()
+    fixed_tests: tuple[tuple[Any, Callable[[Any], bool]], ...] = ()
+    pattern_tests: tuple[tuple[Any, Callable[[Any], bool]], ...] = ()
+    live_bindings: tuple[Binding, ...] = ()
+    has_constraints: bool = False  # fixed, pattern, binding or reference rules on each value
+    per_item: bool = False  # each value needs a look (constraints, extension trees, children)
+    count_only: bool = False  # only the number of values matters
+    # Set when a present value of this non-repeating element, passing quick_tests, is all there is to check.
+    quick_key: str | None = None
+    quick_tests: tuple[Callable[[Any], bool], ...] = ()
 
 
 def _max(text: str) -> int | None:
@@ -101,6 +113,7 @@ def _plain(step: Step) -> Step:
         step.id_segment.split(":")[0] if step.id_segment.endswith(f":{step.slice}") else step.id_segment,
         step.path_segment,
         step.choice_types,
+        step.underscored,
     )
 
 
@@ -128,19 +141,43 @@ def _expectation(slice_node: Node, disc_path: str) -> tuple[list[str], Callable[
         target = target.children.get(key) if target else None
     if target is None or not (target.fixed or target.patterns):
         raise ValueError(f"slice {slice_node.label} has no value for discriminator {disc_path}")
-    fixed, patterns = list(target.fixed), list(target.patterns)
+    checks = [value_test(f) for f in target.fixed] + [pattern_test(p) for p in target.patterns]
+    if len(checks) == 1:
+        return keys, checks[0]
 
     def expect(value: Any) -> bool:
-        return all(same_value(value, f) for f in fixed) and all(matches_pattern(value, p) for p in patterns)
+        return all(check(value) for check in checks)
 
     return keys, expect
 
 
 def _matcher(slicing: Slicing, slice_node: Node) -> Callable[[Any], bool]:
     tests = [_expectation(slice_node, path) for _, path in slicing.discriminator]
+    if len(tests) == 1 and not tests[0][0]:
+        return tests[0][1]
+    if tests and all(len(keys) == 1 for keys, _ in tests):
+        return _by_keys(tuple((keys[0], expect) for keys, expect in tests))
 
     def matches(value: Any) -> bool:
         return all(any(expect(found) for found in _value_at(value, keys)) for keys, expect in tests)
+
+    return matches
+
+
+def _by_keys(tests: tuple[tuple[str, Callable[[Any], bool]], ...]) -> Callable[[Any], bool]:
+    """The matcher of discriminators one key deep (the usual case): _value_at's result, without building it."""
+
+    def matches(value: Any) -> bool:
+        if not isinstance(value, dict):
+            return False
+        for key, expect in tests:
+            child = value.get(key)
+            if isinstance(child, list):
+                if not any(expect(found) for found in child):
+                    return False
+            elif child is None or not expect(child):
+                return False
+        return True
 
     return matches
 
@@ -155,6 +192,37 @@ def _finish(node: Node) -> None:
         sliced.matcher = _matcher(node.slicing, sliced)
 
 
+def _plan(node: Node) -> bool:
+    """Fill in what the walk needs; True when the node or anything below it can report a problem."""
+    node.walk_children = tuple([child for child in node.children.values() if _plan(child)])
+    node.walk_slices = tuple([sliced for sliced in node.slices.values() if _plan(sliced)])
+    node.fixed_tests = tuple((fixed, value_test(fixed)) for fixed in node.fixed)
+    node.pattern_tests = tuple((pattern, pattern_test(pattern)) for pattern in node.patterns)
+    node.live_bindings = tuple(binding for binding in node.bindings if can_fail(binding))
+    node.has_constraints = bool(node.fixed_tests or node.pattern_tests or node.live_bindings) or (
+        node.target_types is not None
+    )
+    node.per_item = node.has_constraints or bool(node.ext_profiles or node.walk_children)
+    node.count_only = not node.per_item and not node.walk_slices and node.max != 0
+    if _single_value_rules(node):
+        assert node.step is not None
+        node.quick_key = node.step.keys[0]
+        node.quick_tests = tuple(test for _, test in node.fixed_tests + node.pattern_tests)
+        if node.target_types is not None:
+            node.quick_tests += (reference_test(node.target_types),)
+    return node.per_item or bool(node.walk_slices) or node.min > 0 or node.max is not None or node.types is not None
+
+
+def _single_value_rules(node: Node) -> bool:
+    """True for a non-repeating element whose only rules are its count and fixed, pattern or reference-type tests."""
+    step = node.step
+    if step is None or step.choice_types or step.is_list or node.types is not None or node.resolve:
+        return False
+    if node.live_bindings or node.ext_profiles or node.walk_children or node.walk_slices:
+        return False
+    return node.min <= 1 and node.max != 0
+
+
 def build_tree(type_name: str, layers: Iterable[Profile], target_type: Callable[[str], str]) -> Node:
     """One node tree from the elements of every layer, base first."""
     root = Node(None, type_name)
@@ -164,6 +232,7 @@ def build_tree(type_name: str, layers: Iterable[Profile], target_type: Callable[
                 continue  # the root element only carries texts
             _apply(_node_for(root, el.path), el, target_type)
     _finish(root)
+    _plan(root)
     return root
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from fhir_server.errors import Issue
 from fhir_server.model.profiles.engine import Run
-from fhir_server.model.profiles.port import ValidationPort
+from fhir_server.model.profiles.port import OneValidation, ValidationPort
 from fhir_server.model.profiles.registry import BY_URL, canonical_url, compiled, known_profile
 
 
@@ -32,5 +32,5 @@ def validate_against(resource: dict[str, Any], profile_urls: Iterable[str], port
         elif profile.url not in wanted:
             wanted.append(profile.url)
     if wanted:
-        issues.extend(Run(resource, port, compiled(tuple(sorted(wanted)))).validate())
+        issues.extend(Run(resource, OneValidation(port), compiled(tuple(sorted(wanted)))).validate())
     return issues
