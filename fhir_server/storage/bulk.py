@@ -36,13 +36,13 @@ def copy_rows(
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
         if binary:
-            copy.set_types(_postgres_types(table, tuple(columns)))
+            copy.set_types(postgres_types(table, tuple(columns)))
         for row in rows:
             copy.write_row(row)
 
 
 @cache
-def _postgres_types(table: Table, columns: tuple[str, ...]) -> list[str]:
+def postgres_types(table: Table, columns: tuple[str, ...]) -> list[str]:
     """PostgreSQL type names of the columns (``VARCHAR(64)`` -> ``varchar``), as binary COPY needs them."""
     dialect: Any = postgresql.dialect()  # type: ignore[no-untyped-call]
     return [table.c[name].type.compile(dialect=dialect).split("(")[0].lower() for name in columns]
@@ -57,3 +57,13 @@ def copy_rows_checked(
         copy_rows(connection, table, columns, rows, binary=binary)
     except psycopg.Error as exc:
         raise DBAPIError.instance(f"COPY {table.name}", None, exc, psycopg.Error, dialect=connection.dialect) from exc
+
+
+def execute_checked(connection: Connection, statement: str, params: dict[str, Any]) -> None:
+    """One statement on the driver (PostgreSQL only), its errors arriving as SQLAlchemy's, as for
+    ``copy_rows_checked``: the write's retry and the 503 on a lost connection still apply."""
+    driver: Any = connection.connection.driver_connection
+    try:
+        driver.execute(statement, params).close()
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error, dialect=connection.dialect) from exc

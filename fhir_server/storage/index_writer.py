@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from operator import itemgetter
 
 from sqlalchemy import Connection, bindparam, delete, insert, literal_column, select
 
-from fhir_server.storage.bulk import bulk_insert, copy_rows
+from fhir_server.storage.bulk import bulk_insert, copy_rows, execute_checked, postgres_types
 from fhir_server.storage.indexing import IndexRows
 from fhir_server.storage.params.common import Row
 from fhir_server.storage.schema import INDEX_TABLES
@@ -38,9 +39,46 @@ def clear(connection: Connection, pk: int) -> None:
 
 
 def insert_rows(connection: Connection, pk: int, res_type: str, rows: IndexRows) -> None:
-    """Write a resource's index rows, one multi-row INSERT per index table."""
+    """Write a resource's index rows: one statement on PostgreSQL, one multi-row INSERT per table elsewhere."""
+    if connection.dialect.name == "postgresql":
+        kinds = tuple(kind for kind, kind_rows in rows.items() if kind_rows)
+        if not kinds:
+            return
+        params: dict[str, object] = {"pk": pk, "res_type": res_type}
+        for kind in kinds:
+            kind_rows = rows[kind]
+            for column in _VALUE_COLUMNS[kind]:
+                params[f"{kind}_{column}"] = [row.get(column) for row in kind_rows]
+        execute_checked(connection, _unnest_insert(kinds), params)
+        return
     for kind, kind_rows in rows.items():
         connection.execute(_INSERTS[kind], [{**row, "resource_pk": pk, "res_type": res_type} for row in kind_rows])
+
+
+_VALUE_COLUMNS = {
+    kind: tuple(c.name for c in table.columns if c.name not in ("resource_pk", "res_type"))
+    for kind, table in INDEX_TABLES.items()
+}
+
+
+@cache
+def _unnest_insert(kinds: tuple[str, ...]) -> str:
+    """Every listed index table's rows from column arrays, in one statement: a single create's rows took
+    about 330 µs as one executemany per table (SQLAlchemy renders each), this takes one call."""
+    inserts = []
+    for kind in kinds:
+        table, columns = INDEX_TABLES[kind], _VALUE_COLUMNS[kind]
+        # The bare type ("varchar", not 'varchar collate "C"'): the column's own collation applies on insert.
+        arrays = ", ".join(
+            f"%({kind}_{column})s::{sql_type.split()[0]}[]"
+            for column, sql_type in zip(columns, postgres_types(table, columns), strict=True)
+        )
+        # Identifiers come from the schema, never from input.
+        inserts.append(
+            f"{kind} AS (INSERT INTO {table.name} (resource_pk, res_type, {', '.join(columns)})"  # noqa: S608
+            f" SELECT %(pk)s, %(res_type)s, * FROM unnest({arrays}))"
+        )
+    return f"WITH {', '.join(inserts)} SELECT 1"
 
 
 def insert_many(connection: Connection, resources: list[tuple[int, str, IndexRows]]) -> None:
