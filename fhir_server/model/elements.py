@@ -138,6 +138,8 @@ def _value_type(annotation: Any) -> Any:
 # walker's own checks) always meets: nothing more to check for them.
 _NOTHING_MORE = frozenset({"boolean", "string", "markdown", "xhtml", "uri", "canonical"})
 _CHECKS: dict[str, PrimitiveCheck] = {}
+_REMEMBERED = 4096  # verdicts kept per primitive type
+_UNSEEN = object()
 
 
 def _check_for(primitive: str, annotation: Any) -> PrimitiveCheck | None:
@@ -148,15 +150,26 @@ def _check_for(primitive: str, annotation: Any) -> PrimitiveCheck | None:
     key = repr(value_type)
     found = _CHECKS.get(key)
     if found is None:
-        adapter: TypeAdapter[Any] = TypeAdapter(value_type)
+        validate = TypeAdapter(value_type).validator.validate_python
+        verdicts: dict[str, tuple[str, str] | None] = {}  # a string's verdict depends on nothing else
 
         def check(value: Any) -> tuple[str, str] | None:
+            if type(value) is str:
+                # One lookup: another thread may clear the dict between a test and a read.
+                known = verdicts.get(value, _UNSEEN)
+                if known is not _UNSEEN:
+                    return known  # type: ignore[return-value]
             try:
-                adapter.validate_python(value)
+                validate(value)
+                verdict = None
             except ValidationError as exc:
                 error = exc.errors(include_url=False, include_context=False)[0]
-                return str(error["type"]), str(error["msg"])
-            return None
+                verdict = str(error["type"]), str(error["msg"])
+            if type(value) is str:
+                if len(verdicts) >= _REMEMBERED:
+                    verdicts.clear()
+                verdicts[value] = verdict
+            return verdict
 
         found = _CHECKS[key] = check
     return found

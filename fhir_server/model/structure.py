@@ -11,10 +11,18 @@ is otherwise sound, as the model's validation used to be.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from fhir_server.errors import Issue
-from fhir_server.model.elements import Element, JsonKind, Kind, choice_groups, elements_of, required_choices
+from fhir_server.model.elements import (
+    Element,
+    JsonKind,
+    Kind,
+    choice_groups,
+    elements_of,
+    required_choices,
+)
 from fhir_server.model.json import is_integer, is_number
 from fhir_server.model.narrative import UnsafeNarrative, check_xhtml
 from fhir_server.model.r4_types import SERVED_TYPES
@@ -63,6 +71,52 @@ def _has_extensions(value: Any) -> bool:
     return isinstance(value, dict) and bool(value.get("extension"))
 
 
+# Exact JSON types of a primitive's well-formed values (bool, BigInt and str subclasses go the general way).
+_SCALARS: dict[JsonKind | None, frozenset[type]] = {
+    JsonKind.BOOLEAN: frozenset({bool}),
+    JsonKind.INTEGER: frozenset({int}),
+    JsonKind.NUMBER: frozenset({int, float, Decimal}),
+    JsonKind.STRING: frozenset({str}),
+}
+
+
+class _Slot:
+    """One element of a type with what its well-formed values need, worked out once: those take a fast
+    path that builds no path string; anything else (every issue) goes the general way, as it always did."""
+
+    __slots__ = ("check", "choice", "codes", "container", "dot", "element", "item_scalars", "nested", "scalars", "skip")
+
+    def __init__(self, element: Element, skip: bool = False) -> None:
+        self.element, self.skip, self.dot = element, skip, "." + element.name
+        self.check, self.codes, self.choice = element.check, element.codes, element.choice
+        plain = element.kind is Kind.PRIMITIVE and element.primitive != "xhtml"
+        self.item_scalars = _SCALARS.get(element.json_kind, frozenset()) if plain else frozenset()
+        self.scalars = frozenset() if element.is_list else self.item_scalars
+        self.nested = element.kind is Kind.COMPLEX and bool(element.type_name)  # complex takes a dict value
+        self.container: type | None = dict if self.nested or element.kind is Kind.RESOURCE else None
+        if element.is_list and element.kind is not Kind.PRIMITIVE_EXTENSION:
+            self.container = list
+
+
+class _Plan:
+    """A type's slots by JSON name, its required elements and its choice groups."""
+
+    __slots__ = ("choices_required", "groups", "reference", "required", "slots")
+
+    def __init__(self, type_name: str, resource: bool) -> None:
+        table = elements_of(type_name)
+        self.slots = {name: _Slot(element) for name, element in table.items()}
+        if resource:
+            self.slots["resourceType"] = _Slot(Element("resourceType", Kind.PRIMITIVE, False), skip=True)
+        self.required = tuple(element.name for element in table.values() if element.required)
+        self.groups = tuple(choice_groups(type_name).items())
+        self.choices_required = tuple(required_choices(type_name).values())
+        self.reference = type_name == "Reference"
+
+
+_PLANS: dict[bool, dict[str, _Plan]] = {False: {}, True: {}}  # as a resource or not -> type -> plan
+
+
 class _Walker:
     def __init__(self, in_transaction: bool) -> None:
         self.issues: list[Issue] = []
@@ -77,19 +131,6 @@ class _Walker:
         code, message = _MODEL_CODES.get(error_type, ("value", "element-invalid"))
         params = {"element": path, "detail": detail}
         self.model_issues.append(Issue(code, message, params, expression=(path,), diagnostics=f"{path}: {detail}"))
-
-    def model_checks(self, type_name: str, value: dict[str, Any], path: str, extension_only: list[str]) -> None:
-        """The model's checks once a value's own fields passed: required primitives present only as an
-        ``_element`` without extensions, then (when none) the first required choice left out."""
-        for name in extension_only:
-            detail = f"Value for the field '{name}' is required."
-            self.add_model("model_field_validation.missing", detail, f"{path}.{name}")
-        if extension_only:
-            return
-        for names in required_choices(type_name).values():
-            if not any(name in value for name in names):
-                self.add_model("value_error", f"Value error, Expect any of field value from this list {names}.", path)
-                return
 
     # Resources -------------------------------------------------------------------------------
     def resource(self, resource: dict[str, Any], path: str) -> None:
@@ -107,7 +148,7 @@ class _Walker:
             else set()
         )
         self._contained_ids.append(ids)
-        self.complex(type_name, resource, path, skip=("resourceType",))
+        self.complex(type_name, resource, path, resource=True)
         self._contained_ids.pop()
 
     # Complex values --------------------------------------------------------------------------
@@ -116,47 +157,86 @@ class _Walker:
         type_name: str,
         value: dict[str, Any],
         path: str,
-        *,
-        skip: tuple[str, ...] = (),
         targets: tuple[str, ...] | None = None,
+        *,
+        resource: bool = False,
     ) -> None:
-        table = elements_of(type_name)
+        plans = _PLANS[resource]
+        plan = plans.get(type_name) or plans.setdefault(type_name, _Plan(type_name, resource))
+        slots = plan.slots
         refused_inside = len(self.model_issues)
+        chosen: list[str] = []
         for key, item in value.items():
-            if key in skip:
-                continue
-            element = table.get(key)
-            if element is None:
+            slot = slots.get(key)
+            if slot is None:
                 self.add("structure", "element-unknown", f"{path}.{key}", element=f"{path}.{key}")
                 continue
-            self.element(element, item, f"{path}.{key}", value)
-        extension_only = []  # required primitives given only as their ``_element``
-        for element in table.values():
-            if not element.required or element.name in value:
+            if slot.choice is not None:
+                chosen.append(slot.choice)
+            kind = type(item)
+            if kind in slot.scalars:  # a primitive of its JSON type: only the model's check may refuse it
+                if kind is not str or (item.strip() and (slot.codes is None or item in slot.codes)):
+                    if slot.check is not None and (refused := slot.check(item)) is not None:
+                        self.add_model(refused[0], refused[1], path + slot.dot)
+                    continue
+            elif kind is slot.container and item:
+                if kind is list:
+                    self.items(slot, item, path + slot.dot, value)
+                elif slot.element.kind is Kind.RESOURCE:
+                    self.resource(item, path + slot.dot)
+                else:
+                    self.complex(slot.element.type_name or "", item, path + slot.dot, slot.element.targets)
                 continue
-            extension = value.get(f"_{element.name}")
+            if not slot.skip:
+                self.element(slot.element, item, path + slot.dot, value)
+        extension_only: list[str] = []  # required primitives given only as their ``_element``
+        for name in plan.required:
+            if name in value:
+                continue
+            extension = value.get(f"_{name}")
             if extension is None:
-                self.add(
-                    "required",
-                    "element-required",
-                    f"{path}.{element.name}",
-                    element=f"{path}.{element.name}",
-                )
+                self.add("required", "element-required", f"{path}.{name}", element=f"{path}.{name}")
             elif not _has_extensions(extension):
-                extension_only.append(element.name)
-        for group, names in choice_groups(type_name).items():
-            present = [n for n in names if n in value]
-            if len(present) > 1:
-                self.add(
-                    "structure",
-                    "choice-multiple",
-                    f"{path}.{present[1]}",
-                    element=f"{path}.{group}",
-                )
-        if type_name == "Reference":
+                extension_only.append(name)
+        if len(chosen) > 1 and len(set(chosen)) < len(chosen):
+            for group, names in plan.groups:
+                present = [n for n in names if n in value]
+                if len(present) > 1:
+                    self.add("structure", "choice-multiple", f"{path}.{present[1]}", element=f"{path}.{group}")
+        if plan.reference:
             self.reference(value, path, targets)
-        if len(self.model_issues) == refused_inside:  # the model's after-checks run only on valid fields
-            self.model_checks(type_name, value, path, extension_only)
+        if (extension_only or plan.choices_required) and len(self.model_issues) == refused_inside:
+            self.model_checks(plan, value, path, extension_only)  # the model's after-checks run on valid fields only
+
+    def model_checks(self, plan: _Plan, value: dict[str, Any], path: str, extension_only: list[str]) -> None:
+        """The model's checks once a value's own fields passed: required primitives present only as an
+        ``_element`` without extensions, then (when none) the first required choice left out."""
+        for name in extension_only:
+            detail = f"Value for the field '{name}' is required."
+            self.add_model("model_field_validation.missing", detail, f"{path}.{name}")
+        if extension_only:
+            return
+        for names in plan.choices_required:
+            if not any(name in value for name in names):
+                self.add_model("value_error", f"Value error, Expect any of field value from this list {names}.", path)
+                return
+
+    def items(self, slot: _Slot, items: list[Any], path: str, parent: dict[str, Any]) -> None:
+        """The values of a list element (not empty), as ``complex`` takes a single value."""
+        element = slot.element
+        for index, item in enumerate(items):
+            kind = type(item)
+            if kind in slot.item_scalars:
+                if kind is not str or (item.strip() and (slot.codes is None or item in slot.codes)):
+                    if slot.check is not None and (refused := slot.check(item)) is not None:
+                        self.add_model(refused[0], refused[1], f"{path}[{index}]")
+                    continue
+            elif kind is dict and item and slot.nested:
+                self.complex(element.type_name or "", item, f"{path}[{index}]", element.targets)
+                continue
+            if item is None and element.kind is Kind.PRIMITIVE and f"_{element.name}" in parent:
+                continue  # the value lives in the matching _element entry
+            self.single(element, item, f"{path}[{index}]")
 
     def element(self, element: Element, value: Any, path: str, parent: dict[str, Any]) -> None:
         if element.kind is Kind.PRIMITIVE_EXTENSION:
@@ -216,7 +296,7 @@ class _Walker:
         elif element.kind is Kind.RESOURCE:
             self.resource(value, path)
         elif element.type_name:
-            self.complex(element.type_name, value, path, targets=element.targets)
+            self.complex(element.type_name, value, path, element.targets)
 
     @staticmethod
     def _expected(element: Element) -> str:
