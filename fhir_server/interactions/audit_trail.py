@@ -106,7 +106,7 @@ class AuditTrail:
                 resources = [built for item in batch for built in _build(item)]
                 at_once = self.pending <= self.batch_size
                 try:
-                    self.storage.write(partial(_create if at_once else defer_records, resources))
+                    self.storage.write(partial(_store_batch, resources, at_once, 0))
                 except Exception:
                     log.exception("could not store %d audit events; they stay queued", len(resources))
                     self._requeue(batch)
@@ -132,7 +132,7 @@ class AuditTrail:
             at_once = self.pending <= self.batch_size
             room = min(outbox_limit, self.batch_size) if at_once else 0
             try:
-                indexed = self.storage.write(partial(_tick_write, resources, at_once, room))
+                indexed = self.storage.write(partial(_store_batch, resources, at_once, room))
             except Exception:
                 log.exception("could not store %d audit events; they stay queued", len(resources))
                 self._requeue(batch)
@@ -205,18 +205,16 @@ class AuditTrail:
             _unregister(self)
 
 
-def _create(resources: list[dict[str, Any]], writer: Writer) -> None:
-    # Indexed at once: half the work of the outbox round trip (store raw, read back, index, delete).
-    writer.create_many([(resource, str(uuid.uuid4()), "POST") for resource in resources])
-
-
 def defer_records(resources: list[dict[str, Any]], writer: Writer) -> None:
     # Committed with the write, indexed by the trail's drain: the write pays one small INSERT.
     for resource in resources:
         writer.defer(resource, str(uuid.uuid4()))
 
 
-def _tick_write(resources: list[dict[str, Any]], at_once: bool, outbox_room: int, writer: Writer) -> int:
+def _store_batch(resources: list[dict[str, Any]], at_once: bool, outbox_room: int, writer: Writer) -> int:
+    """Store a queued batch: indexed at once (half the work of the outbox round trip: store raw, read
+    back, index, delete), with up to ``outbox_room`` outbox records in the same statements; or, in a
+    burst, raw to the outbox. Returns how many outbox records were indexed."""
     if not at_once:
         defer_records(resources, writer)
         return 0

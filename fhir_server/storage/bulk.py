@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -43,27 +44,33 @@ def copy_rows(
 
 @cache
 def postgres_types(table: Table, columns: tuple[str, ...]) -> list[str]:
-    """PostgreSQL type names of the columns (``VARCHAR(64)`` -> ``varchar``), as binary COPY needs them."""
+    """PostgreSQL type names of the columns (``VARCHAR(64) COLLATE "C"`` -> ``varchar``), as binary COPY
+    and array casts need them."""
     dialect: Any = postgresql.dialect()  # type: ignore[no-untyped-call]
-    return [table.c[name].type.compile(dialect=dialect).split("(")[0].lower() for name in columns]
+    compiled = (table.c[name].type.compile(dialect=dialect) for name in columns)
+    return [text.split(" COLLATE ")[0].split("(")[0].lower() for text in compiled]
+
+
+@contextmanager
+def driver_errors(connection: Connection, statement: str) -> Iterator[None]:
+    """Errors of work done on the driver itself arrive as SQLAlchemy's, as an ``execute``'s would: the
+    write's retry (on a duplicate key or a serialisation failure) and the 503 on a lost connection apply."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error, dialect=connection.dialect) from exc
 
 
 def copy_rows_checked(
     connection: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, binary: bool = False
 ) -> None:
-    """``copy_rows`` whose database errors arrive as SQLAlchemy's (IntegrityError on a duplicate key),
-    as an INSERT's would, so the transaction's retry on a concurrent duplicate still applies."""
-    try:
+    """``copy_rows`` whose database errors arrive as SQLAlchemy's (``driver_errors``)."""
+    with driver_errors(connection, f"COPY {table.name}"):
         copy_rows(connection, table, columns, rows, binary=binary)
-    except psycopg.Error as exc:
-        raise DBAPIError.instance(f"COPY {table.name}", None, exc, psycopg.Error, dialect=connection.dialect) from exc
 
 
 def execute_checked(connection: Connection, statement: str, params: dict[str, Any]) -> None:
-    """One statement on the driver (PostgreSQL only), its errors arriving as SQLAlchemy's, as for
-    ``copy_rows_checked``: the write's retry and the 503 on a lost connection still apply."""
+    """One statement on the driver (PostgreSQL only), its errors arriving as SQLAlchemy's."""
     driver: Any = connection.connection.driver_connection
-    try:
+    with driver_errors(connection, statement):
         driver.execute(statement, params).close()
-    except psycopg.Error as exc:
-        raise DBAPIError.instance(statement, None, exc, psycopg.Error, dialect=connection.dialect) from exc

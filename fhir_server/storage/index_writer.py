@@ -68,9 +68,8 @@ def _unnest_insert(kinds: tuple[str, ...]) -> str:
     inserts = []
     for kind in kinds:
         table, columns = INDEX_TABLES[kind], _VALUE_COLUMNS[kind]
-        # The bare type ("varchar", not 'varchar collate "C"'): the column's own collation applies on insert.
         arrays = ", ".join(
-            f"%({kind}_{column})s::{sql_type.split()[0]}[]"
+            f"%({kind}_{column})s::{sql_type}[]"
             for column, sql_type in zip(columns, postgres_types(table, columns), strict=True)
         )
         # Identifiers come from the schema, never from input.

@@ -151,11 +151,9 @@ class SqlStorage:
         """
         tables = [resource.name, resource_version.name, *(table.name for table in INDEX_TABLES.values())]
         with self.engine.connect() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(text(f"ANALYZE {', '.join(tables)}"))
-            else:
-                for table in tables:
-                    connection.execute(text(f"ANALYZE {table}"))
+            # SQLite takes one table per ANALYZE: it analyses the whole database (the other tables are small).
+            postgres = connection.dialect.name == "postgresql"
+            connection.execute(text(f"ANALYZE {', '.join(tables)}" if postgres else "ANALYZE"))
             connection.commit()
 
     def drain_deferred(self, limit: int = 500) -> int:
