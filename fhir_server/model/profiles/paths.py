@@ -141,7 +141,7 @@ def step_items(step: Step, obj: Mapping[str, Any], expr: str) -> list[Item]:
 
 
 def step_count(step: Step, obj: Mapping[str, Any]) -> int:
-    """``len(step_items(step, obj, expr))`` without building the items."""
+    """``len(step_items(step, obj, expr))``, without building the items of a plain element."""
     if not step.choice_types and not step.primitive:
         value = obj.get(step.keys[0])
         if value is None:
@@ -149,22 +149,7 @@ def step_count(step: Step, obj: Mapping[str, Any]) -> int:
         if not step.is_list:
             return 1
         return len([item for item in value if item is not None]) if isinstance(value, list) else 0
-    keys = _present_alternatives(step, obj) if step.choice_types else step.keys
-    count = 0
-    for key in keys:
-        value = obj.get(key)
-        ext = obj.get("_" + key) if step.primitive else None
-        if value is None and ext is None:
-            continue
-        if not step.is_list:
-            count += 1
-            continue
-        values = value if isinstance(value, list) else []
-        exts = ext if isinstance(ext, list) else []
-        for index in range(max(len(values), len(exts))):
-            if (index < len(values) and values[index] is not None) or (index < len(exts) and exts[index] is not None):
-                count += 1
-    return count
+    return len(step_items(step, obj, ""))  # choices and "_name" entries: rare enough to build the items
 
 
 def _present_alternatives(step: Step, obj: Mapping[str, Any]) -> list[str]:
