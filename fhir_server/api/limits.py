@@ -2,7 +2,9 @@
 
 Sits inside the bearer check, so the token's client is known when its bucket is charged. The
 time limit answers the client when it expires; the database statement itself is stopped by the
-PostgreSQL statement timeout, which the app sets no longer than the request limit.
+PostgreSQL statement timeout, which the app sets no longer than the request limit. A write whose
+commit has begun when the limit expires is waited for, and one that has not will never commit
+(``commit_guard``), so a 503 always means nothing was stored.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fhir_server.api.execution import INLINE_GETS
 from fhir_server.api.rate_limit import RateLimiter, client_key, retry_after_seconds
 from fhir_server.api.route_label import OPS_PATHS, RouteLabel, label
+from fhir_server.commit_guard import CommitGuard, guarded_request
 from fhir_server.errors import FhirError, TooManyRequests, Unavailable
 from fhir_server.i18n import pick_language
 from fhir_server.model.json import dumps
@@ -79,6 +82,10 @@ class LimitsMiddleware:
         if self.timeout <= 0 or inline:
             await self.app(scope, receive, send)
             return
+        with guarded_request() as guard:  # before the task is created, so the task and its threads share it
+            await self._run_guarded(scope, receive, send, guard)
+
+    async def _run_guarded(self, scope: Scope, receive: Receive, send: Send, guard: CommitGuard) -> None:
         started = False
         abandoned = False
 
@@ -92,8 +99,8 @@ class LimitsMiddleware:
 
         task = asyncio.ensure_future(self.app(scope, receive, guarded_send))
         done, _ = await asyncio.wait({task}, timeout=self.timeout)
-        if task in done or started:
-            await task  # finished, or already streaming its answer: let it end
+        if task in done or started or not guard.abandon():
+            await task  # finished, streaming its answer, or committing: the client gets the real outcome
             return
         abandoned = True
         task.cancel()

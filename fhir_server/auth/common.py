@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
+from fhir_server.commit_guard import claim_commit
 from fhir_server.model.instants import now_us
 
 __all__ = ["digest", "new_id", "new_secret", "now_us", "same", "write"]
@@ -44,3 +45,4 @@ def write(engine: sa.Engine) -> Iterator[sa.Connection]:
     """A write transaction (immediate on SQLite, so read-then-write never fails to upgrade)."""
     with engine.connect().execution_options(**_WRITE_OPTION) as connection, connection.begin():
         yield connection
+        claim_commit()

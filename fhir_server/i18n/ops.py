@@ -19,6 +19,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "La solicitud superó el tiempo máximo de {seconds} s y se canceló",
         "en": "The request took longer than the {seconds} s limit and was cancelled",
     },
+    "ops-request-abandoned": {
+        "es": "La solicitud ya fue respondida con 503 por superar el tiempo máximo: no se guardó nada",
+        "en": "The request was already answered 503 for exceeding the time limit: nothing was stored",
+    },
     "ops-metrics-forbidden": {
         "es": "Las métricas requieren el token de métricas o una conexión local",
         "en": "Metrics need the metrics token or a local connection",

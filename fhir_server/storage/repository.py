@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, exists, func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
 
+from fhir_server.commit_guard import claim_commit
 from fhir_server.errors import Conflict, Unavailable
 from fhir_server.search.query import SearchQuery
 from fhir_server.storage.engine import WRITE_OPTION
@@ -225,6 +226,7 @@ class SqlStorage:
                         writer = Writer(connection, self.context)
                         result = work(writer)
                         writer.flush_deferred()
+                        claim_commit()
                         return result
             except IntegrityError as exc:
                 # A concurrent writer created the same row; the retry sees it.

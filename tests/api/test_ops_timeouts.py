@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
@@ -60,6 +61,14 @@ def patients(engine: sa.Engine) -> int:
         return int(connection.execute(sa.text("SELECT count(*) FROM resource WHERE res_type = 'Patient'")).scalar_one())
 
 
+def wait_for_abandoned_writes(engine: sa.Engine) -> None:
+    """Until the writes abandoned at their time limit have ended in their threads (their task may end first)."""
+    deadline = time.monotonic() + 15
+    while engine.pool.checkedout() and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        time.sleep(0.05)
+    assert not engine.pool.checkedout()  # type: ignore[attr-defined]
+
+
 def test_a_request_over_the_limit_answers_503(storage: SqlStorage, database_url: str) -> None:
     settings = make_settings(database_url, request_timeout_seconds=1, audit_enabled=False)
     # The app's own engine, with the statement timeout the server derives from the request limit.
@@ -80,14 +89,10 @@ def test_a_request_over_the_limit_answers_503(storage: SqlStorage, database_url:
                     while waiting_on_locks(storage.engine) and time.monotonic() < deadline:
                         time.sleep(0.05)
                     assert waiting_on_locks(storage.engine) == 0
-            if is_sqlite(engine):
-                # SQLite cannot cancel the statement: the abandoned write finishes once the lock is free.
-                deadline = time.monotonic() + 15
-                while patients(storage.engine) == 0 and time.monotonic() < deadline:
-                    time.sleep(0.05)
-                assert patients(storage.engine) == 1
-            else:
-                assert patients(storage.engine) == 0
+            # SQLite cannot cancel the statement: the abandoned write goes on once the lock is free, but
+            # it was answered 503, so it rolls back instead of committing.
+            wait_for_abandoned_writes(engine)
+            assert patients(storage.engine) == 0
             assert client.post("/fhir", json=BUNDLE, headers=FHIR).status_code == 200  # the server goes on
     finally:
         engine.dispose()
@@ -104,6 +109,52 @@ def test_the_timeout_message_is_translated(storage: SqlStorage, database_url: st
         issue = spanish.json()["issue"][0]
         assert issue["code"] == "timeout"
         assert issue["details"]["text"] == "La solicitud superó el tiempo máximo de 0.5 s y se canceló"
-        deadline = time.monotonic() + 15
-        while patients(storage.engine) == 0 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for_abandoned_writes(storage.engine)
+        assert patients(storage.engine) == 0
+
+
+def test_a_write_answered_503_never_commits_later(storage: SqlStorage, database_url: str) -> None:
+    """The abandoned write outlives its 503 in its thread (no statement timeout stops it here), and
+    must roll back rather than store what the client was told failed: a retry would store it twice."""
+    settings = make_settings(database_url, request_timeout_seconds=0.5, audit_enabled=False)
+    with TestClient(create_app(settings, storage=storage), raise_server_exceptions=False) as client:
+        with write_lock(storage.engine):
+            response = client.post("/fhir/Patient", json={"resourceType": "Patient"}, headers=FHIR)
+            assert response.status_code == 503, response.text
+            time.sleep(0.5)  # the write is still waiting for the lock, past its answer
+        wait_for_abandoned_writes(storage.engine)
+        assert patients(storage.engine) == 0
+        assert client.post("/fhir/Patient", json={"resourceType": "Patient"}, headers=FHIR).status_code == 201
+        assert patients(storage.engine) == 1
+
+
+@contextmanager
+def slow_commits(engine: sa.Engine, seconds: float) -> Iterator[None]:
+    """Every commit that inserted a resource takes ``seconds`` longer (a deferred trigger that sleeps)."""
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"""
+            CREATE FUNCTION test_slow_commit() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN PERFORM pg_sleep({seconds}); RETURN NULL; END $$;
+            CREATE CONSTRAINT TRIGGER test_slow_commit AFTER INSERT ON resource
+            DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_slow_commit();
+        """))  # fmt: skip
+    try:
+        yield
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP TRIGGER test_slow_commit ON resource; DROP FUNCTION test_slow_commit()"))
+
+
+def test_a_write_committing_at_the_limit_gets_its_real_answer(storage: SqlStorage, database_url: str) -> None:
+    """When the limit expires during the commit, the server waits for it: a 503 would hide a stored write."""
+    if is_sqlite(storage.engine):
+        pytest.skip("SQLite has no way to make a commit itself slow; the PostgreSQL run covers this")
+    settings = make_settings(database_url, request_timeout_seconds=0.5, audit_enabled=False)
+    with TestClient(create_app(settings, storage=storage), raise_server_exceptions=False) as client:
+        with slow_commits(storage.engine, 1.5):
+            started = time.monotonic()
+            response = client.post("/fhir/Patient", json={"resourceType": "Patient"}, headers=FHIR)
+            elapsed = time.monotonic() - started
+        assert response.status_code == 201, response.text
+        assert elapsed >= 1.5  # it did outlast its limit, in the commit
+        assert patients(storage.engine) == 1
