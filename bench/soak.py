@@ -2,7 +2,8 @@
 
 Usage:
   python bench/soak.py --spawn [--admin-url URL] [--workers 2] [--clients 16] [--seconds 60] [--mix writes|clinic]
-  python bench/soak.py BASE_URL [--server-pid PID] [--token TOKEN] [--clients 16] [--seconds 60]
+                       [--rate REQUESTS_PER_S]
+  python bench/soak.py BASE_URL [--server-pid PID] [--token TOKEN] [--clients 16] [--seconds 60] [--rate R]
 
 ``--spawn`` creates a scratch PostgreSQL database, migrates it, runs ``fhir-server serve --workers N``
 on a free loopback port with authorization off (FHIR_AUTH_ENABLED=false; audit on), and drops the
@@ -13,6 +14,13 @@ Clients are separate processes (multiprocessing), one keep-alive HTTP/1.1 connec
 figures are measured from outside the server; on two cores the clients take CPU from the server.
 The mix: reads by id, searches, creates, conditional creates over a shared identifier pool,
 transaction bundles, and appointment bookings (and cancellations) contending for a few slots.
+Without ``--rate`` each client sends its next request as soon as the last is answered (closed loop:
+the server's saturation throughput, with latency growing with the number of clients). With ``--rate``
+the clients together offer that many requests per second, each on its own schedule (open loop, as
+wrk2 does): a latency counts from the moment its request was due, so a server that cannot hold the
+rate shows it in every percentile. ``--warmup S`` runs the same traffic for S seconds before timing
+starts (a new server's first requests build its caches and connections); writes made during the
+warm-up are checked like the others, and the CPU and memory figures cover the timed part only.
 Prints requests/s by kind, p50/p95/p99, non-2xx by status, 5xx, server RSS at start and end,
 then checks: every acknowledged write present, no duplicate conditional create, no double booking.
 Exit status 1 when the check finds a problem or a 5xx occurred.
@@ -32,6 +40,7 @@ import time
 import urllib.request
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -130,16 +139,24 @@ def seed(target: Target) -> None:
     connection.close()
 
 
-def run(target: Target, clients: int, mix: str, seconds: float) -> tuple[list[ClientReport], float]:
+def run(
+    target: Target, clients: int, mix: str, seconds: float, rate: float, warmup: float, timed: Callable[[], None]
+) -> tuple[list[ClientReport], float]:
+    """Runs the clients; ``timed`` is called when the timed part begins (after the warm-up)."""
     barrier = mp.Barrier(clients + 1)
     results: mp.Queue[ClientReport] = mp.Queue()
-    processes = [mp.Process(target=run_client, args=(target, 1000 + n, mix, seconds, barrier, results))
-                 for n in range(clients)]  # fmt: skip
+    per_client = rate / clients
+    processes = [
+        mp.Process(target=run_client, args=(target, 1000 + n, mix, seconds, barrier, results, per_client, warmup))
+        for n in range(clients)
+    ]
     for process in processes:
         process.start()
     barrier.wait()
+    time.sleep(warmup)
     started = time.monotonic()
-    reports = [results.get(timeout=seconds + 120) for _ in processes]
+    timed()
+    reports = [results.get(timeout=warmup + seconds + 120) for _ in processes]
     elapsed = time.monotonic() - started
     for process in processes:
         process.join()
@@ -192,11 +209,15 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--mix", choices=sorted(MIXES), default="writes", help="request mix (weights in soak_traffic)")
+    parser.add_argument("--rate", type=float, default=0, help="offered requests/s in all (0: closed loop)")
+    parser.add_argument("--warmup", type=float, default=0, help="seconds of the same traffic before timing starts")
     parser.add_argument("--token")
     parser.add_argument("--server-pid", type=int)
     args = parser.parse_args()
     if not 1 <= args.clients <= 64:
         parser.error("--clients must be between 1 and 64")
+    if args.rate < 0 or args.warmup < 0:
+        parser.error("--rate and --warmup must not be negative")
     spawned = Spawned(args.admin_url, args.workers) if args.spawn else None
     base_url = spawned.base if spawned else args.base_url
     if not base_url:
@@ -210,20 +231,31 @@ def main() -> int:
         seed(target)
         mode = f"spawned, {args.workers} workers, auth off" if spawned else base_url
         weights = ", ".join(f"{k} {v}" for k, v in MIXES[args.mix].items())
-        print(f"soak: {args.clients} client processes, {args.seconds:.0f} s, mix {args.mix} ({weights}), server {mode}")
-        _rss_line("at start", pid)
-        cpu_before = cpu_seconds(pid) if pid else None
-        reports, elapsed = run(target, args.clients, args.mix, args.seconds)
+        pacing = f"paced at {args.rate:g} requests/s in all" if args.rate > 0 else "closed loop"
+        if args.warmup > 0:
+            pacing += f", after {args.warmup:g} s of untimed warm-up"
+        print(f"soak: {args.clients} client processes, {args.seconds:.0f} s, {pacing}, mix {args.mix} ({weights}), "
+              f"server {mode}")  # fmt: skip
+        cpu_before: list[float] = []
+        if args.warmup > 0:
+            _rss_line("before the warm-up", pid)
+
+        def timed() -> None:
+            _rss_line("at start" + (" of the timed part" if args.warmup > 0 else ""), pid)
+            if pid:
+                cpu_before.append(cpu_seconds(pid))
+
+        reports, elapsed = run(target, args.clients, args.mix, args.seconds, args.rate, args.warmup, timed)
         errors = report(reports, elapsed)
-        if pid and cpu_before is not None:
+        if pid and cpu_before:
             total = sum(len(v) for r in reports for v in r.latencies.values())
-            used = cpu_seconds(pid) - cpu_before
+            used = cpu_seconds(pid) - cpu_before[0]
             print(f"server CPU: {used:.1f} s in {elapsed:.1f} s ({used / elapsed:.2f} cores), "
                   f"{1000 * used / max(total, 1):.2f} ms per request")  # fmt: skip
         generator = sum(r.cpu_s for r in reports)
-        print(
-            f"load generator CPU ({args.clients} client processes): {generator:.1f} s, {generator / elapsed:.2f} cores"
-        )
+        ran = elapsed + args.warmup
+        print(f"load generator CPU ({args.clients} client processes, warm-up included): {generator:.1f} s, "
+              f"{generator / ran:.2f} cores")  # fmt: skip
         _rss_line("at end", pid)
         problems = check(target, reports)
     finally:

@@ -124,6 +124,9 @@ class Client:
         self.rng = random.Random(seed)
         self.report = ClientReport()
         self.connection = LeanConnection(target.host, target.port, timeout=30)
+        # When paced, the time the next request was scheduled for: its latency counts from then, so a
+        # server that falls behind the offered rate shows it (no coordinated omission).
+        self.scheduled: float | None = None
 
     def call(
         self,
@@ -139,7 +142,8 @@ class Client:
         content_type = "application/json-patch+json" if method == "PATCH" else "application/fhir+json"
         request_headers = headers(self.target, content_type if body is not None else None) | (extra or {})
         payload = json.dumps(body).encode() if body is not None else None
-        started = time.perf_counter()
+        started = self.scheduled if self.scheduled is not None else time.perf_counter()
+        self.scheduled = None
         try:
             response = self.connection.request(method, self.target.path + path, payload, request_headers)
         except (OSError, ValueError):
@@ -213,12 +217,32 @@ class Client:
             self.report.cancelled.add(aid)
 
 
-def run_client(target: Target, seed: int, mix: str, deadline_after: float, barrier: Any, results: Any) -> None:
-    """Process entry point: wait for the others, run the mix until the deadline, send the report."""
+def run_client(
+    target: Target, seed: int, mix: str, seconds: float, barrier: Any, results: Any, rate: float = 0, warmup: float = 0
+) -> None:
+    """Process entry point: wait for the others, run the mix until the deadline, send the report.
+
+    ``rate`` > 0 paces this client at that many requests per second (open loop); 0 sends each request
+    as soon as the last one is answered (closed loop). The first ``warmup`` seconds are not timed; their
+    writes are still checked."""
     client = Client(target, seed, MIXES[mix])
     barrier.wait()
-    deadline = time.monotonic() + deadline_after
-    while time.monotonic() < deadline:
+    measured_from = time.monotonic() + warmup
+    deadline = measured_from + seconds
+    interval = 1 / rate if rate > 0 else 0.0
+    next_at = time.perf_counter() + client.rng.random() * interval  # clients start spread over one interval
+    warming = warmup > 0
+    while (now := time.monotonic()) < deadline:
+        if warming and now >= measured_from:
+            warming = False
+            client.report.latencies.clear()
+            client.report.statuses.clear()
+        if interval:
+            wait = next_at - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            client.scheduled = next_at
+            next_at += interval
         client.step()
     client.connection.close()
     client.report.cpu_s = time.process_time()
