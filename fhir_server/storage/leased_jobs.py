@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine, Table, and_, delete, or_, select, update
 
+from fhir_server.commit_guard import claim_commit
 from fhir_server.storage.engine import WRITE_OPTION
 
 QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED = "queued", "running", "completed", "failed", "cancelled"
@@ -38,6 +39,7 @@ class LeasedJobs(Generic[Job]):
             connection = connection.execution_options(**{WRITE_OPTION: True})
             with connection.begin():
                 yield connection
+                claim_commit()  # a kick-off or cancel answered 503 by the time limit changes nothing
 
     def get(self, job_id: str) -> Job | None:
         with self.engine.connect() as connection:

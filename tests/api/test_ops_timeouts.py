@@ -33,8 +33,8 @@ def test_statement_timeout_never_outlasts_the_request() -> None:
 
 
 @contextmanager
-def write_lock(engine: sa.Engine) -> Iterator[None]:
-    """Another connection holds the write lock on the resources until the block ends."""
+def write_lock(engine: sa.Engine, table: str = "resource") -> Iterator[None]:
+    """Another connection holds the write lock on the table (SQLite: the database) until the block ends."""
     if is_sqlite(engine):
         connection = sqlite3.connect(str(engine.url.database), isolation_level=None)
         connection.execute("BEGIN IMMEDIATE")
@@ -45,7 +45,7 @@ def write_lock(engine: sa.Engine) -> Iterator[None]:
             connection.close()
         return
     with engine.connect() as holder, holder.begin():
-        holder.execute(sa.text("LOCK TABLE resource IN ACCESS EXCLUSIVE MODE"))
+        holder.execute(sa.text(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
         yield
 
 
@@ -158,3 +158,22 @@ def test_a_write_committing_at_the_limit_gets_its_real_answer(storage: SqlStorag
         assert response.status_code == 201, response.text
         assert elapsed >= 1.5  # it did outlast its limit, in the commit
         assert patients(storage.engine) == 1
+
+
+def export_jobs(engine: sa.Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(sa.text("SELECT count(*) FROM bulk_export_job")).scalar_one())
+
+
+def test_an_export_kickoff_answered_503_leaves_no_job(storage: SqlStorage, database_url: str, tmp_path) -> None:
+    """Jobs are written outside the resource transaction: the same rule holds for them."""
+    settings = make_settings(database_url, request_timeout_seconds=0.5, audit_enabled=False, bulk_dir=tmp_path)
+    kickoff = {"Prefer": "respond-async", "Accept": "application/fhir+json"}
+    with TestClient(create_app(settings, storage=storage), raise_server_exceptions=False) as client:
+        with write_lock(storage.engine, "bulk_export_job"):
+            assert client.get("/fhir/$export", headers=kickoff).status_code == 503
+            time.sleep(0.5)  # the kick-off still waits for the lock, past its answer
+        wait_for_abandoned_writes(storage.engine)
+        assert export_jobs(storage.engine) == 0
+        assert client.get("/fhir/$export", headers=kickoff).status_code == 202
+        assert export_jobs(storage.engine) == 1
