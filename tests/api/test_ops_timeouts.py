@@ -17,9 +17,10 @@ from fhir_server.api.app import create_app
 from fhir_server.api.ops import statement_timeout_ms
 from fhir_server.settings import Settings
 from fhir_server.storage.engine import is_sqlite, make_engine
+from fhir_server.storage.migrate import upgrade
 from fhir_server.storage.params.common import ExtractContext
 from fhir_server.storage.repository import SqlStorage
-from tests.conftest import BASE_URL, make_settings
+from tests.conftest import BASE_URL, _postgres_database, make_settings
 
 FHIR = {"Content-Type": "application/fhir+json", "Accept-Language": "en"}
 BUNDLE = {"resourceType": "Bundle", "type": "transaction",
@@ -145,19 +146,26 @@ def slow_commits(engine: sa.Engine, seconds: float) -> Iterator[None]:
             connection.execute(sa.text("DROP TRIGGER test_slow_commit ON resource; DROP FUNCTION test_slow_commit()"))
 
 
-def test_a_write_committing_at_the_limit_gets_its_real_answer(storage: SqlStorage, database_url: str) -> None:
-    """When the limit expires during the commit, the server waits for it: a 503 would hide a stored write."""
-    if is_sqlite(storage.engine):
-        pytest.skip("SQLite has no way to make a commit itself slow; the PostgreSQL run covers this")
-    settings = make_settings(database_url, request_timeout_seconds=0.5, audit_enabled=False)
-    with TestClient(create_app(settings, storage=storage), raise_server_exceptions=False) as client:
-        with slow_commits(storage.engine, 1.5):
-            started = time.monotonic()
-            response = client.post("/fhir/Patient", json={"resourceType": "Patient"}, headers=FHIR)
-            elapsed = time.monotonic() - started
-        assert response.status_code == 201, response.text
-        assert elapsed >= 1.5  # it did outlast its limit, in the commit
-        assert patients(storage.engine) == 1
+@pytest.mark.postgres
+def test_a_write_committing_at_the_limit_gets_its_real_answer() -> None:
+    """When the limit expires during the commit, the server waits for it: a 503 would hide a stored write.
+    PostgreSQL only: SQLite has no way to make a commit itself slow."""
+    for url in _postgres_database():
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            storage = SqlStorage(engine, context=ExtractContext(ZoneInfo("America/Guayaquil"), BASE_URL))
+            settings = make_settings(url, request_timeout_seconds=0.5, audit_enabled=False)
+            app = create_app(settings, storage=storage)
+            with TestClient(app, raise_server_exceptions=False) as client, slow_commits(engine, 1.5):
+                started = time.monotonic()
+                response = client.post("/fhir/Patient", json={"resourceType": "Patient"}, headers=FHIR)
+                elapsed = time.monotonic() - started
+            assert response.status_code == 201, response.text
+            assert elapsed >= 1.5  # it did outlast its limit, in the commit
+            assert patients(engine) == 1
+        finally:
+            engine.dispose()
 
 
 def export_jobs(engine: sa.Engine) -> int:
