@@ -197,10 +197,13 @@ class Writer:
             copy_rows(self.connection, resource_version, _VERSION_COLUMNS, versions, binary=True)
         else:
             bulk_insert(self.connection, resource_version, [self._version_row(s) for s in saved])
-        index_writer.insert_many(
-            self.connection,
-            [(s.pk, s.type, index_rows(r, self.context)) for s, (r, _) in zip(saved, prepared, strict=True)],
-        )
+        indexed = []
+        like = None  # consecutive resources often share parts (the AuditEvents of one search)
+        for stored, (stamped, _) in zip(saved, prepared, strict=True):
+            rows = index_rows(stamped, self.context, like=like)
+            indexed.append((stored.pk, stored.type, rows))
+            like = (stamped, rows)
+        index_writer.insert_many(self.connection, indexed)
         for stored, (stamped, _) in zip(saved, prepared, strict=True):
             if stored.type == "Appointment":
                 claims.sync(self.connection, stored.pk, stamped, self.context.zone, new=True)
