@@ -178,14 +178,7 @@ Index(
     idx_reference.c.resource_pk,
 )
 Index(None, idx_reference.c.target_id, idx_reference.c.target_type, idx_reference.c.param, idx_reference.c.resource_pk)
-# Canonical references only: most references are literal (url NULL), and a full index kept an entry
-# for each of them, one more B-tree insertion per reference row written.
-Index(
-    "ix_idx_reference_url_present",
-    idx_reference.c.url,
-    postgresql_where=idx_reference.c.url.isnot(None),
-    sqlite_where=idx_reference.c.url.isnot(None),
-)
+Index(None, idx_reference.c.url)
 
 idx_uri = _index_table(
     "idx_uri",
