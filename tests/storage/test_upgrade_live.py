@@ -147,6 +147,30 @@ def _first_string(call: ast.Call, position: int) -> str | None:
     return None
 
 
+def _reached(tree: ast.Module, start: ast.FunctionDef) -> list[ast.FunctionDef]:
+    """``start`` and the module's functions it calls, directly or through each other."""
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    reached, pending = [start], [start]
+    while pending:
+        for node in ast.walk(pending.pop()):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                called = functions.get(node.func.id)
+                if called is not None and called not in reached:
+                    reached.append(called)
+                    pending.append(called)
+    return reached
+
+
+def _sql_text(call: ast.Call) -> str:
+    """The literal text of an ``op.execute`` argument (an f-string's literal parts), or ""."""
+    argument = call.args[0] if call.args else None
+    if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+        return argument.value
+    if isinstance(argument, ast.JoinedStr):
+        return " ".join(str(part.value) for part in argument.values if isinstance(part, ast.Constant))
+    return ""
+
+
 def test_migrations_after_the_previous_release_do_not_lock_existing_tables() -> None:
     """On a live PostgreSQL a plain CREATE INDEX blocks writes to its table for the whole build, and a table rewrite
     (column type change, SQLite-style batch copy) blocks reads too. New revisions may create tables freely; on tables
@@ -162,6 +186,10 @@ def test_migrations_after_the_previous_release_do_not_lock_existing_tables() -> 
             concurrent = any(k.arg == "postgresql_concurrently" for k in call.keywords)
             if _first_string(call, 1) not in created and not concurrent:
                 problems.append(f"{path.name}: index {_first_string(call, 0)} on an existing table, not CONCURRENTLY")
+        for call in (c for function in _reached(tree, upgrade) for c in _calls(function, "execute")):
+            sql = _sql_text(call).lower()
+            if "create index" in sql and "concurrently" not in sql:
+                problems.append(f"{path.name}: raw CREATE INDEX without CONCURRENTLY")
         for call in _calls(upgrade, "alter_column") + _calls(upgrade, "batch_alter_table"):
             if _first_string(call, 0) not in created:
                 problems.append(f"{path.name}: rewrites existing table {_first_string(call, 0)}")
