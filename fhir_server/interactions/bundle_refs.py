@@ -63,42 +63,61 @@ def resolve_conditional(writer: Writer, ctx: RequestContext, reference: str) -> 
 
 
 def rewrite(value: Any, mapping: dict[str, str]) -> Any:
-    """A copy with every mapped reference replaced (and uri values equal to a mapped urn)."""
+    """A copy with every mapped reference replaced (and uri values equal to a mapped urn).
+
+    The copy is new at the top, where the write stamps id and meta; parts with nothing to replace
+    are the input's own objects, which the rules never change in place (they build new ones). So
+    resources that shared a part still share it, and indexing reuses its rows (``index_rows``).
+    """
     if type(value) is dict:
-        return _rewrite_dict(value, mapping)
+        result = _rewrite_dict(value, mapping)
+        return dict(result) if result is value else result
     if type(value) is list:
-        return _rewrite_list(value, mapping)
+        rewritten = _rewrite_list(value, mapping)
+        return list(rewritten) if rewritten is value else rewritten
     return _rewrite_any(value, mapping)
 
 
-# Exact JSON types take the fast paths below (every entry's whole tree is copied); anything else
-# (a dict or str subclass) goes through the general one.
+# Exact JSON types take the fast paths below; anything else (a dict or str subclass) goes through the
+# general one. Both return the very object given when nothing inside it changes.
 def _rewrite_dict(value: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
-    result = {}
+    result = None
     for key, item in value.items():
         kind = type(item)
+        new: Any
         if kind is str:
-            result[key] = mapping[item] if item in mapping and (key == "reference" or item.startswith("urn:")) else item
+            new = mapping[item] if item in mapping and (key == "reference" or item.startswith("urn:")) else item
         elif kind is dict:
-            result[key] = _rewrite_dict(item, mapping)
+            new = _rewrite_dict(item, mapping)
         elif kind is list:
-            result[key] = _rewrite_list(item, mapping)
+            new = _rewrite_list(item, mapping)
         elif kind is int or kind is bool or kind is float or item is None:
-            result[key] = item
+            continue
         else:
-            result[key] = _rewrite_any({key: item}, mapping)[key]
-    return result
+            new = _rewrite_any({key: item}, mapping)[key]
+        if new is not item:
+            if result is None:
+                result = dict(value)
+            result[key] = new
+    return value if result is None else result
 
 
 def _rewrite_list(value: list[Any], mapping: dict[str, str]) -> list[Any]:
-    return [
-        _rewrite_dict(item, mapping)
-        if type(item) is dict
-        else _rewrite_list(item, mapping)
-        if type(item) is list
-        else _rewrite_any(item, mapping)
-        for item in value
-    ]
+    result = None
+    for position, item in enumerate(value):
+        kind = type(item)
+        new: Any
+        if kind is dict:
+            new = _rewrite_dict(item, mapping)
+        elif kind is list:
+            new = _rewrite_list(item, mapping)
+        else:
+            new = _rewrite_any(item, mapping)
+        if new is not item:
+            if result is None:
+                result = list(value)
+            result[position] = new
+    return value if result is None else result
 
 
 def _rewrite_any(value: Any, mapping: dict[str, str]) -> Any:

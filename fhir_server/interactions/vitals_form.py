@@ -102,6 +102,13 @@ def _quantity(value: Decimal, ucum: str, unit: str) -> dict[str, Any]:
     return {"value": value, "unit": unit, "system": UCUM, "code": ucum}
 
 
+# One object for every form's Observations (nothing changes a resource's parts in place): indexing
+# reuses the rows of parts consecutive resources share.
+_VITAL_SIGNS_CATEGORY = [
+    {"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs", "display": "Vital Signs"}]}
+]
+
+
 def _observation(loinc: tuple[str, str], common: dict[str, Any], **content: Any) -> dict[str, Any]:
     clinic_profile = structure_definition(VITAL_SIGNS[loinc[0]][1])
     return {
@@ -109,7 +116,7 @@ def _observation(loinc: tuple[str, str], common: dict[str, Any], **content: Any)
         "id": str(uuid.uuid4()),
         "meta": {"profile": [clinic_profile]},
         "status": "final",
-        "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs", "display": "Vital Signs"}]}],
+        "category": _VITAL_SIGNS_CATEGORY,
         "code": {"coding": [{"system": LOINC, "code": loinc[0]}], "text": loinc[1]},
         **common,
         **content,

@@ -155,19 +155,16 @@ def _reused(
 ) -> tuple[IndexRows, tuple[_Step, ...]]:
     """The other resource's rows for the steps that read only values the two share by identity, and
     the steps left to walk. The AuditEvents of one search differ only in their patient entity (and
-    id and meta): measured, this took 60 % off indexing a search's ten of them."""
+    id and meta); a vital-signs form's Observations share subject, encounter, performer and time.
+    Measured by instruction counts: 29 % off indexing AuditEvents, 13 % off vital signs."""
     previous, previous_rows = like
-    common = {key for key, value in resource.items() if previous.get(key) is value}
-    if _same_meta(resource.get("meta"), previous.get("meta")):
-        common.add("meta")
-    if len(common) < 2:  # resourceType alone (or nothing) in common: the usual case, kept cheap
+    differ = {key for key, value in resource.items() if previous.get(key) is not value}
+    if "meta" in differ and _same_meta(resource.get("meta"), previous.get("meta")):
+        differ.discard("meta")
+    if len(differ) + 1 >= len(resource):  # nothing but resourceType in common: the usual case, kept cheap
         return {}, steps
-    same = {
-        step.code
-        for step in steps
-        if step.keys is not None
-        and all(key in common or (key not in resource and key not in previous) for key in step.keys)
-    }
+    differ.update(key for key in previous if key not in resource)
+    same = {step.code for step in steps if step.keys is not None and step.keys.isdisjoint(differ)}
     if not same:
         return {}, steps
     rows: IndexRows = {}

@@ -1,7 +1,8 @@
-"""rewrite: mapped references and urn values replaced in a full copy; nothing else changes."""
+"""rewrite: mapped references and urn values replaced in a copy; nothing else changes, the input least of all."""
 
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
 from typing import Any
 
@@ -39,8 +40,16 @@ def test_references_and_urn_values_are_replaced() -> None:
     assert type(result["contained"][0]) is dict
 
 
-def test_the_result_is_a_copy() -> None:
-    body: dict[str, Any] = {"a": {"b": [{"reference": "other"}]}}
+def test_the_top_is_a_copy_and_unchanged_parts_are_shared() -> None:
+    body: dict[str, Any] = {"a": {"b": [{"reference": "other"}]}, "c": [{"reference": "urn:uuid:1"}], "d": 1}
+    before = copy.deepcopy(body)
     result = rewrite(body, MAPPING)
-    assert result == body
-    assert result is not body and result["a"] is not body["a"] and result["a"]["b"][0] is not body["a"]["b"][0]
+    assert body == before  # the input is never changed
+    assert result == {"a": {"b": [{"reference": "other"}]}, "c": [{"reference": "Patient/a"}], "d": 1}
+    assert result is not body  # the write stamps id and meta on it
+    assert result["a"] is body["a"]  # nothing to replace inside: the same object
+    assert result["c"] is not body["c"] and result["c"][0] is not body["c"][0]
+    nothing = {"a": {"b": 1}}
+    assert rewrite(nothing, MAPPING) is not nothing and rewrite(nothing, MAPPING)["a"] is nothing["a"]
+    top_list = [{"reference": "other"}]
+    assert rewrite(top_list, MAPPING) is not top_list and rewrite(top_list, MAPPING)[0] is top_list[0]

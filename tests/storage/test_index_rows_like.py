@@ -5,10 +5,13 @@ from __future__ import annotations
 import copy
 import uuid
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fhir_server.audit.events import Access, Actor, rest_events
+from fhir_server.interactions.bundle_refs import rewrite
+from fhir_server.interactions.vitals_form import VitalsForm, observations
 from fhir_server.model.meta import stamp
 from fhir_server.storage.indexing import IndexRows, index_rows
 from fhir_server.storage.params.common import ExtractContext
@@ -94,3 +97,29 @@ def test_resources_sharing_some_parts_and_another_type() -> None:
     first_rows = index_rows(first, CONTEXT)
     for resource, like in ((second, (first, first_rows)), (patient, (first, first_rows))):
         assert canonical(index_rows(resource, CONTEXT, like=like)) == canonical(index_rows(resource, CONTEXT))
+
+
+def test_a_vital_signs_form_through_the_transaction_rewrite() -> None:
+    """The form's Observations share subject, encounter, performer, time and category, and the transaction's
+    reference rewrite keeps them shared: most of their rows are taken over, and equal the fresh ones."""
+    values = {"temperatura": Decimal("36.5"), "pulso": Decimal(72), "frecuencia_respiratoria": Decimal(16),
+              "peso": Decimal("70.5"), "talla": Decimal(165), "sistolica": Decimal(120), "diastolica": Decimal(80)}  # fmt: skip
+    when = "2024-03-01T10:00:00-05:00"
+    common = {"subject": {"reference": "urn:uuid:paciente"}, "effectiveDateTime": when,
+              "encounter": {"reference": "Encounter/e1"}, "performer": [{"reference": "Practitioner/enf1"}]}  # fmt: skip
+    mapping = {"urn:uuid:paciente": "Patient/p1"}
+    made = [
+        stamp(rewrite(o, mapping), o["id"], 1, 1_700_000_000_000_000)
+        for o in observations(VitalsForm(values, when), common)
+    ]
+    like = None
+    taken = 0
+    for resource in made:
+        rows = index_rows(resource, CONTEXT, like=like)
+        assert canonical(rows) == canonical(index_rows(resource, CONTEXT))
+        if like is not None:
+            before = {id(row) for found in like[1].values() for row in found}
+            taken += sum(id(row) in before for found in rows.values() for row in found)
+        like = (resource, rows)
+    assert {r["subject"]["reference"] for r in made} == {"Patient/p1"}
+    assert taken >= 5 * (len(made) - 1)
