@@ -123,3 +123,17 @@ def test_a_vital_signs_form_through_the_transaction_rewrite() -> None:
         like = (resource, rows)
     assert {r["subject"]["reference"] for r in made} == {"Patient/p1"}
     assert taken >= 5 * (len(made) - 1)
+
+
+def test_a_composite_read_from_the_resource_is_walked_again_when_its_first_component_differs() -> None:
+    """code-value-quantity reads code and value: sharing the value object alone must not carry the rows over."""
+    value = {"value": 72, "unit": "/min", "system": "http://unitsofmeasure.org", "code": "/min"}
+
+    def observation(code: str) -> dict[str, Any]:
+        body = {"resourceType": "Observation", "status": "final", "valueQuantity": value,
+                "code": {"coding": [{"system": "http://loinc.org", "code": code}]}}  # fmt: skip
+        return stamp(body, f"o-{code}", 1, 1_700_000_000_000_000)
+
+    pulse, rate = observation("8867-4"), observation("9279-1")
+    rows = index_rows(rate, CONTEXT, like=(pulse, index_rows(pulse, CONTEXT)))
+    assert canonical(rows) == canonical(index_rows(rate, CONTEXT))
