@@ -188,7 +188,24 @@ def report(reports: list[ClientReport], elapsed: float) -> int:
     failures = sum(r.failures for r in reports)
     print(f"non-2xx by status: {non_2xx or 'none'} (409: bookings that lost the race for a slot)")
     print(f"5xx: {server_errors}   connection failures: {failures}")
+    _timeline([point for r in reports for point in r.timeline])
     return server_errors + failures
+
+
+def _timeline(points: list[tuple[float, float]]) -> None:
+    """Per-second p99 and worst latency: a tail made of a few stalls looks different from one spread evenly."""
+    if not points:
+        return
+    start = min(due for due, _ in points)
+    seconds: dict[int, list[float]] = {}
+    for due, latency in points:
+        seconds.setdefault(int(due - start), []).append(latency)
+    p99s = [_ms(seconds.get(n, [0.0]), 99) for n in range(max(seconds) + 1)]
+    worst = [max(seconds.get(n, [0.0])) * 1000 for n in range(len(p99s))]
+    over = sum(1 for value in p99s if value > 100)
+    print(f"seconds whose p99 is over 100 ms: {over} of {len(p99s)}")
+    print("p99 ms by second:", " ".join(f"{value:.0f}" for value in p99s))
+    print("max ms by second:", " ".join(f"{value:.0f}" for value in worst))
 
 
 def _rss_line(label: str, pid: int | None) -> None:

@@ -45,6 +45,8 @@ class ClientReport:
     """What one client process saw."""
 
     latencies: dict[str, list[float]] = field(default_factory=dict)
+    # (when the request was due or sent, its latency), on the clock all client processes share
+    timeline: list[tuple[float, float]] = field(default_factory=list)
     statuses: dict[str, Counter[int]] = field(default_factory=dict)
     failures: int = 0  # connection-level failures (no HTTP status)
     created: list[tuple[str, str]] = field(default_factory=list)  # (type, id) acknowledged
@@ -150,7 +152,9 @@ class Client:
             self.report.failures += 1
             self.connection.close()
             return None
-        self.report.latencies.setdefault(kind, []).append(time.perf_counter() - started)
+        latency = time.perf_counter() - started
+        self.report.latencies.setdefault(kind, []).append(latency)
+        self.report.timeline.append((started, latency))
         self.report.statuses.setdefault(kind, Counter())[response.status] += 1
         if not 200 <= response.status < 300:
             return None
@@ -236,6 +240,7 @@ def run_client(
         if warming and now >= measured_from:
             warming = False
             client.report.latencies.clear()
+            client.report.timeline.clear()
             client.report.statuses.clear()
         if interval:
             wait = next_at - time.perf_counter()
