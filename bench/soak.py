@@ -169,12 +169,16 @@ def _ms(values: list[float], q: int) -> float:
 
 def report(reports: list[ClientReport], elapsed: float) -> int:
     """Prints the figures; returns the count of 5xx."""
-    kinds = sorted({k for r in reports for k in r.latencies})
+    by_kind: dict[str, list[float]] = {}
+    for r in reports:
+        for kind, _, latency in r.timeline:
+            by_kind.setdefault(kind, []).append(latency)
+    kinds = sorted(by_kind)
     every: list[float] = []
     statuses: Counter[int] = Counter()
     print(f"{'kind':<12} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  statuses")
     for kind in kinds:
-        latencies = [x for r in reports for x in r.latencies.get(kind, [])]
+        latencies = by_kind[kind]
         by_status: Counter[int] = sum((r.statuses.get(kind, Counter()) for r in reports), Counter())
         statuses += by_status
         every += latencies
@@ -188,7 +192,7 @@ def report(reports: list[ClientReport], elapsed: float) -> int:
     failures = sum(r.failures for r in reports)
     print(f"non-2xx by status: {non_2xx or 'none'} (409: bookings that lost the race for a slot)")
     print(f"5xx: {server_errors}   connection failures: {failures}")
-    _timeline([point for r in reports for point in r.timeline])
+    _timeline([(due, latency) for r in reports for _, due, latency in r.timeline])
     return server_errors + failures
 
 
@@ -200,8 +204,9 @@ def _timeline(points: list[tuple[float, float]]) -> None:
     seconds: dict[int, list[float]] = {}
     for due, latency in points:
         seconds.setdefault(int(due - start), []).append(latency)
-    p99s = [_ms(seconds.get(n, [0.0]), 99) for n in range(max(seconds) + 1)]
-    worst = [max(seconds.get(n, [0.0])) * 1000 for n in range(len(p99s))]
+    buckets = [seconds.get(n, [0.0]) for n in range(max(seconds) + 1)]  # a second with no request counts as 0
+    p99s = [_ms(bucket, 99) for bucket in buckets]
+    worst = [max(bucket) * 1000 for bucket in buckets]
     over = sum(1 for value in p99s if value > 100)
     print(f"seconds whose p99 is over 100 ms: {over} of {len(p99s)}")
     print("p99 ms by second:", " ".join(f"{value:.0f}" for value in p99s))
@@ -265,7 +270,7 @@ def main() -> int:
         reports, elapsed = run(target, args.clients, args.mix, args.seconds, args.rate, args.warmup, timed)
         errors = report(reports, elapsed)
         if pid and cpu_before:
-            total = sum(len(v) for r in reports for v in r.latencies.values())
+            total = sum(len(r.timeline) for r in reports)
             used = cpu_seconds(pid) - cpu_before[0]
             print(f"server CPU: {used:.1f} s in {elapsed:.1f} s ({used / elapsed:.2f} cores), "
                   f"{1000 * used / max(total, 1):.2f} ms per request")  # fmt: skip

@@ -44,9 +44,9 @@ class Target:
 class ClientReport:
     """What one client process saw."""
 
-    latencies: dict[str, list[float]] = field(default_factory=dict)
-    # (when the request was due or sent, its latency), on the clock all client processes share
-    timeline: list[tuple[float, float]] = field(default_factory=list)
+    # (kind, when the request was due or sent, its latency): the due time is on the clock all client
+    # processes share, so the report can line their requests up second by second
+    timeline: list[tuple[str, float, float]] = field(default_factory=list)
     statuses: dict[str, Counter[int]] = field(default_factory=dict)
     failures: int = 0  # connection-level failures (no HTTP status)
     created: list[tuple[str, str]] = field(default_factory=list)  # (type, id) acknowledged
@@ -152,9 +152,7 @@ class Client:
             self.report.failures += 1
             self.connection.close()
             return None
-        latency = time.perf_counter() - started
-        self.report.latencies.setdefault(kind, []).append(latency)
-        self.report.timeline.append((started, latency))
+        self.report.timeline.append((kind, started, time.perf_counter() - started))
         self.report.statuses.setdefault(kind, Counter())[response.status] += 1
         if not 200 <= response.status < 300:
             return None
@@ -239,7 +237,6 @@ def run_client(
     while (now := time.monotonic()) < deadline:
         if warming and now >= measured_from:
             warming = False
-            client.report.latencies.clear()
             client.report.timeline.clear()
             client.report.statuses.clear()
         if interval:
