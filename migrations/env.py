@@ -18,6 +18,7 @@ def _run(connection: Connection) -> None:
         target_metadata=[metadata, auth_metadata],
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        transaction_per_migration=True,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -27,13 +27,22 @@ def alembic_config(url: str) -> Config:
 def upgrade(engine: Engine) -> None:
     """Migrate the database to the newest revision."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
+    postgresql = engine.dialect.name == "postgresql"
+    with engine.connect() as connection:
+        if postgresql:
             # On a live database a DDL lock waiting behind a long transaction would queue every request behind
-            # it: give up instead (the migration rolls back whole and can simply be run again).
-            connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{MIGRATION_LOCK_TIMEOUT}'")
+            # it: give up instead (the revision rolls back whole and the command can simply be run again).
+            connection.exec_driver_sql(f"SET lock_timeout = '{MIGRATION_LOCK_TIMEOUT}'")
+            connection.commit()
+        # One transaction per revision (migrations/env.py), so a revision may build indexes CONCURRENTLY.
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        try:
+            command.upgrade(config, "head")
+        finally:
+            if postgresql:
+                connection.rollback()
+                connection.exec_driver_sql("RESET lock_timeout")
+                connection.commit()
 
 
 NOT_CURRENT = "the database schema is not current: run `fhir-server migrate` first"

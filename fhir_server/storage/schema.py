@@ -178,7 +178,14 @@ Index(
     idx_reference.c.resource_pk,
 )
 Index(None, idx_reference.c.target_id, idx_reference.c.target_type, idx_reference.c.param, idx_reference.c.resource_pk)
-Index(None, idx_reference.c.url)
+# Only absolute URLs and canonicals fill `url`; most references are relative, and indexing their NULLs
+# cost every reference row one more B-tree insertion (migration 0014).
+Index(
+    "ix_idx_reference_url_present",
+    idx_reference.c.url,
+    postgresql_where=idx_reference.c.url.is_not(None),
+    sqlite_where=idx_reference.c.url.is_not(None),
+)
 
 idx_uri = _index_table(
     "idx_uri",
