@@ -7,6 +7,10 @@ itself) is handled by the caller.
 
 from __future__ import annotations
 
+from functools import cache
+
+from fhir_server.search.registry import r4_registry
+
 PATIENT_COMPARTMENT: dict[str, tuple[str, ...]] = {
     "Account": ("subject",),
     "AdverseEvent": ("subject",),
@@ -78,3 +82,19 @@ PATIENT_COMPARTMENT: dict[str, tuple[str, ...]] = {
 }
 
 COMPARTMENTS: dict[str, dict[str, tuple[str, ...]]] = {"Patient": PATIENT_COMPARTMENT}
+
+
+@cache
+def compartment_params(compartment: str, type_name: str | None) -> tuple[str, ...]:
+    """The ``param`` codes of the reference rows that put a resource of ``type_name`` in ``compartment``,
+    read together with ``target_type = compartment``.
+
+    A parameter narrowed to the compartment's type (``Encounter.patient``, from ``subject`` rows) brings
+    the codes of the rows that answer it: with the type condition they are exactly its rows.
+    """
+    codes: list[str] = []
+    for code in COMPARTMENTS.get(compartment, {}).get(type_name or "", ()):
+        param = r4_registry().get(type_name or "", code)
+        extra = param.narrows if param is not None and param.narrow_type == compartment else ()
+        codes += [c for c in (code, *extra) if c not in codes]
+    return tuple(codes)

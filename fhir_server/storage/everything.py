@@ -31,7 +31,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import CompoundSelect
 
 from fhir_server.search.care_dates import CARE_DATES
-from fhir_server.search.compartments import PATIENT_COMPARTMENT
+from fhir_server.search.compartments import PATIENT_COMPARTMENT, compartment_params
 from fhir_server.search.query import AnyClause
 from fhir_server.storage.records import Page, Stored
 from fhir_server.storage.schema import idx_date, idx_reference, resource
@@ -65,7 +65,7 @@ def _compartment_condition(types: tuple[str, ...]) -> ColumnElement[bool]:
     """Reference rows that put a resource of one of ``types`` in a patient's compartment."""
     by_param: dict[str, list[str]] = defaultdict(list)
     for type_name in types:
-        for param in PATIENT_COMPARTMENT.get(type_name, ()):
+        for param in compartment_params("Patient", type_name):
             by_param[param].append(type_name)
     return or_(
         *(and_(idx_reference.c.param == p, idx_reference.c.res_type.in_(t)) for p, t in sorted(by_param.items()))

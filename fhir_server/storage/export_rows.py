@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, and_, false, or_, select, true
 
-from fhir_server.search.compartments import COMPARTMENTS
+from fhir_server.search.compartments import compartment_params
 from fhir_server.search.query import AnyClause
 from fhir_server.storage.schema import idx_reference, resource
 from fhir_server.storage.sql_search import clause_predicate
@@ -42,7 +42,7 @@ def _compartment(selection: Selection) -> ColumnElement[bool]:
     assert patients is not None
     if selection.type == "Patient":
         return resource.c.res_id.in_(patients) if patients else true()
-    params = COMPARTMENTS["Patient"].get(selection.type, ())
+    params = compartment_params("Patient", selection.type)
     if not params:
         return false()
     conditions = [

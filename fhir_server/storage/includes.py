@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, select, tuple_
 
 from fhir_server.search.query import Include
+from fhir_server.search.registry import r4_registry
 from fhir_server.storage.records import Stored
 from fhir_server.storage.schema import idx_reference, resource
-from fhir_server.storage.sql_search import CURRENT_COLUMNS
+from fhir_server.storage.sql_search import CURRENT_COLUMNS, param_rows
 
 MAX_ROUNDS = 4
 MAX_INCLUDED = 1000
@@ -23,15 +24,20 @@ def _stored(row: Any) -> Stored:
     return Stored(row.pk, row.res_type, row.res_id, row.version, row.last_updated, row.deleted, row.content)
 
 
+def _rows_of(source_type: str, code: str) -> ColumnElement[bool]:
+    param = r4_registry().get(source_type, code)
+    return idx_reference.c.param == code if param is None else param_rows(idx_reference, param)
+
+
 @lru_cache(maxsize=256)
-def _forward_statement(param: str, target_type: str | None) -> Select[Any]:
+def _forward_statement(source_type: str, param: str, target_type: str | None) -> Select[Any]:
     # Built once per include shape: building a select costs more than running it.
     conditions: list[ColumnElement[bool]] = [
         idx_reference.c.resource_pk.in_(bindparam("pks", expanding=True)),
         resource.c.deleted.is_(False),
     ]
     if param != "*":
-        conditions.append(idx_reference.c.param == param)
+        conditions.append(_rows_of(source_type, param))
     if target_type:
         conditions.append(idx_reference.c.target_type == target_type)
     return (
@@ -53,7 +59,7 @@ def _forward(connection: Connection, sources: list[Stored], include: Include) ->
     pks = [s.pk for s in sources if include.source_type in ("*", s.type)]
     if not pks:
         return []
-    statement = _forward_statement(include.param, include.target_type)
+    statement = _forward_statement(include.source_type, include.param, include.target_type)
     return [_stored(r) for r in connection.execute(statement, {"pks": pks})]
 
 
@@ -66,7 +72,7 @@ def _reverse_statement(source_type: str, param: str) -> Select[Any]:
     if source_type != "*":
         conditions.append(resource.c.res_type == source_type)
     if param != "*":
-        conditions.append(idx_reference.c.param == param)
+        conditions.append(_rows_of(source_type, param))
     return (
         select(*CURRENT_COLUMNS)
         .distinct()

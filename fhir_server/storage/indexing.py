@@ -108,8 +108,8 @@ def _reads(param: SearchParam, type_name: str) -> frozenset[str] | None:
 def _plan(registry: Registry, type_name: str) -> _Plan:
     steps = []
     for param in registry.for_type(type_name).values():
-        if param.code in NOT_INDEXED or param.expression is None or param.type == "special" or param.united:
-            continue  # a union of other parameters is answered by their rows
+        if param.code in NOT_INDEXED or param.expression is None or param.type == "special" or not param.stores_rows:
+            continue  # a union or narrowing of other parameters is answered by their rows
         walker = compile_for_type(param.expression, type_name)
         composite_plan = composite.component_plan(param, registry) if param.type == "composite" else None
         if param.type == "composite" and composite_plan is None:

@@ -17,7 +17,7 @@ from fhir_server.errors import Invalid
 from fhir_server.search.query import SearchQuery, SortKey
 from fhir_server.storage.params.date import MAX_US, MIN_US
 from fhir_server.storage.schema import INDEX_TABLES, resource
-from fhir_server.storage.sql_search import CURRENT_COLUMNS, candidate_pks, filtered, param_is
+from fhir_server.storage.sql_search import CURRENT_COLUMNS, candidate_pks, filtered, param_rows
 
 _TEXT_LAST, _TEXT_FIRST = "\U0010ffff", ""
 _NUMBER_LAST, _NUMBER_FIRST = Decimal("1e30"), Decimal("-1e30")
@@ -53,7 +53,7 @@ def sort_expression(key: SortKey, type_name: str | None) -> ColumnElement[Any]:
     date_end = "high" if key.descending else "low"
     column = table.c[date_end if kind == "date" else _SORT_COLUMN[kind]]
     aggregate = func.max(column) if key.descending else func.min(column)
-    conditions = [table.c.resource_pk == resource.c.pk, param_is(table, key.param.index_codes)]
+    conditions = [table.c.resource_pk == resource.c.pk, param_rows(table, key.param)]
     if type_name is not None:
         conditions.append(table.c.res_type == type_name)
     value = select(aggregate).where(*conditions).scalar_subquery()

@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fhir_server.search.compartments import COMPARTMENTS
+from fhir_server.search.compartments import compartment_params
 from fhir_server.search.query import AnyClause, Clause, SearchQuery, SortKey
 from fhir_server.search.values import like_escape, prefix_upper_bound
 from fhir_server.search.values_parse import DateValue, ReferenceValue, StringValue, TokenValue
 from fhir_server.storage.paging import decode_cursor, missing_value
-from fhir_server.storage.sql_search import is_direct
+from fhir_server.storage.sql_search import is_direct, param_constants
 
 _SORTABLE = frozenset({"date", "string", "token", "uri", "reference"})  # int or text sort values
 _ORDERED = {  # FHIR prefix -> (stored bound, query bound) comparisons, in SQL order (common.ordered_predicate)
@@ -140,7 +140,7 @@ def _sort_expression(plan: Plan, key: SortKey, type_name: str | None) -> None:
     if key.name in ("_id", "_lastUpdated"):
         return
     assert key.param is not None
-    plan.const(*key.param.index_codes, type_name, missing_value(key))
+    plan.const(*param_constants(key.param), type_name, missing_value(key))
 
 
 def _after(plan: Plan, query: SearchQuery) -> None:
@@ -200,7 +200,7 @@ def _index_clause(plan: Plan, clause: AnyClause, type_name: str | None) -> None:
         raise Unsupported
     kind = clause.param.type
     plan.key.append(("index", clause.name, kind, clause.modifier, clause.missing, len(clause.values)))
-    plan.const(*clause.param.index_codes, type_name)
+    plan.const(*param_constants(clause.param), type_name)
     if clause.missing is not None:
         return
     if not clause.values:
@@ -308,7 +308,7 @@ def _date(plan: Plan, value: DateValue, instant: bool) -> None:
 def _compartment(plan: Plan, clause: Clause, type_name: str) -> None:
     # sql_search._special: the reference params into the compartment, then the compartment's own resource.
     compartment, *owners = clause.values
-    params = COMPARTMENTS[str(compartment)].get(type_name, ())
+    params = compartment_params(str(compartment), type_name)
     plan.key.append(("compartment", len(owners)))
     slots: list[int] = []
     if params:

@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, literal, not_, or_, select, true
 from sqlalchemy.sql import FromClause
 
-from fhir_server.search.compartments import COMPARTMENTS
+from fhir_server.search.compartments import compartment_params
 from fhir_server.search.query import AnyClause, ChainClause, Clause, HasClause, SearchQuery
+from fhir_server.search.registry import SearchParam
 from fhir_server.search.values_parse import DateValue, TokenValue
 from fhir_server.storage.params import composite, date, number, quantity, reference, string, token, uri
 from fhir_server.storage.schema import INDEX_TABLES, idx_reference, resource
@@ -40,15 +41,31 @@ PREDICATES: dict[str, Callable[..., ColumnElement[bool]]] = {
 
 
 def param_is(table: FromClause, codes: tuple[str, ...]) -> ColumnElement[bool]:
-    """Index rows of a parameter: its own code, or those of the parameters it unites."""
+    """Index rows with one of ``codes``."""
     return table.c.param == codes[0] if len(codes) == 1 else table.c.param.in_(codes)
 
 
+def param_rows(table: FromClause, param: SearchParam) -> ColumnElement[bool]:
+    """Index rows of a parameter: its own, those of the parameters it unites, or those it narrows to a type."""
+    if param.narrow_type is None:
+        return param_is(table, param.index_codes)
+    # Rows an earlier release stored under its own code still count, so no reindex is needed.
+    own_or_typed = or_(table.c.param == param.code, table.c.target_type == param.narrow_type)
+    return and_(table.c.param.in_(param.index_codes), own_or_typed)
+
+
+def param_constants(param: SearchParam) -> tuple[str, ...]:
+    """The values ``param_rows`` binds, in order (the statement cache's plans list them)."""
+    if param.narrow_type is None:
+        return param.index_codes
+    return (*param.index_codes, param.code, param.narrow_type)
+
+
 def _index_subquery(
-    kind: str, codes: tuple[str, ...], type_name: str | None, condition: ColumnElement[bool]
+    kind: str, param: SearchParam, type_name: str | None, condition: ColumnElement[bool]
 ) -> Select[Any]:
     table = INDEX_TABLES[kind]
-    conditions = [param_is(table, codes), condition]
+    conditions = [param_rows(table, param), condition]
     if type_name is not None:
         conditions.insert(1, table.c.res_type == type_name)
     return select(table.c.resource_pk).where(*conditions)
@@ -86,7 +103,7 @@ def _special(clause: Clause, target: FromClause, type_name: str | None) -> Colum
     if clause.name == "_compartment":
         # One compartment type, then one or more owners (a doctor's care patients are several).
         compartment, *owners = clause.values
-        params = COMPARTMENTS[str(compartment)].get(type_name or "", ())
+        params = compartment_params(str(compartment), type_name)
         linked = select(idx_reference.c.resource_pk).where(
             idx_reference.c.param.in_(params),
             idx_reference.c.res_type == type_name,
@@ -109,11 +126,10 @@ def clause_predicate(clause: AnyClause, target: FromClause, type_name: str | Non
         return special
     assert clause.param is not None
     kind = clause.param.type
-    codes = clause.param.index_codes
     if clause.missing is not None:
-        present = target.c.pk.in_(_index_subquery(kind, codes, type_name, true()))
+        present = target.c.pk.in_(_index_subquery(kind, clause.param, type_name, true()))
         return not_(present) if clause.missing else present
-    matching = target.c.pk.in_(_index_subquery(kind, codes, type_name, _values_condition(clause, kind)))
+    matching = target.c.pk.in_(_index_subquery(kind, clause.param, type_name, _values_condition(clause, kind)))
     return not_(matching) if clause.modifier == "not" else matching
 
 
@@ -130,7 +146,7 @@ def _chain_pks(clause: ChainClause, type_name: str | None) -> Select[Any]:
         and_(ref.c.target_type == target_type, ref.c.target_id.in_(_targets(target_type, inner)))
         for target_type, inner in clause.targets
     ]
-    conditions = [ref.c.param == clause.param.code, or_(*alternatives)]
+    conditions = [param_rows(ref, clause.param), or_(*alternatives)]
     if type_name is not None:
         conditions.append(ref.c.res_type == type_name)
     return select(ref.c.resource_pk).where(*conditions)
@@ -181,7 +197,7 @@ def _matching_pks(clause: AnyClause, type_name: str) -> Select[Any] | None:
         return None
     assert isinstance(clause, Clause) and clause.param is not None
     kind = clause.param.type
-    return _index_subquery(kind, clause.param.index_codes, type_name, _values_condition(clause, kind))
+    return _index_subquery(kind, clause.param, type_name, _values_condition(clause, kind))
 
 
 def _has(clause: HasClause, target: FromClause, type_name: str | None) -> ColumnElement[bool]:
@@ -191,7 +207,7 @@ def _has(clause: HasClause, target: FromClause, type_name: str | None) -> Column
         # The keys come from the source type's own index rows, so no res_type test (keeps it index-only).
         pointing = select(ref.c.target_id).where(
             ref.c.resource_pk.in_(direct),
-            ref.c.param == clause.reference.code,
+            param_rows(ref, clause.reference),
             ref.c.target_type == _type_of(target, type_name),
         )
         return target.c.res_id.in_(pointing)
@@ -200,7 +216,7 @@ def _has(clause: HasClause, target: FromClause, type_name: str | None) -> Column
         select(ref.c.target_id)
         .join(source, source.c.pk == ref.c.resource_pk)
         .where(
-            ref.c.param == clause.reference.code,
+            param_rows(ref, clause.reference),
             ref.c.res_type == clause.source_type,
             ref.c.target_type == _type_of(target, type_name),
             source.c.deleted.is_(False),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -13,6 +14,7 @@ from fhir_server.search.values_parse import ReferenceValue, TokenValue
 from fhir_server.storage.params.common import ExtractContext, Row
 
 _CANONICAL_TYPES = frozenset({"canonical", "uri", "url"})
+_TYPE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")  # fits target_type; a URL-form type names no type
 
 
 def _empty() -> Row:
@@ -50,8 +52,9 @@ def _parse(text: str, base_url: str) -> Row | None:
     if ref.kind is RefKind.RELATIVE:
         row.update(target_type=ref.type, target_id=ref.id, target_version=ref.version)
     else:
+        # Another server's resource: matched by URL only, but its type is recorded (see _rows).
         url, _, version = text.partition("|")
-        row.update(url=url, target_version=version or None)
+        row.update(url=url, target_type=ref.type, target_version=version or None)
     return row
 
 
@@ -68,7 +71,16 @@ def _rows(node: Node, context: ExtractContext) -> list[Row]:
     identifier = value.get("identifier")
     if isinstance(identifier, dict) and isinstance(identifier.get("value"), str):
         row.update(identifier_system=identifier.get("system"), identifier_value=identifier["value"])
-    return [] if list(row.values()).count(None) == len(row) else [row]
+    if list(row.values()).count(None) == len(row):
+        return []
+    if row["target_type"] is None:
+        # Every row records the type FHIRPath's ``resolve() is T`` sees (the reference's, else
+        # Reference.type), so ``patient`` is answered by ``subject`` rows of type Patient
+        # (search.registry._narrowings).
+        declared = value.get("type")
+        if isinstance(declared, str) and _TYPE_NAME.fullmatch(declared):
+            row["target_type"] = declared
+    return [row]
 
 
 def extract(nodes: list[Node], context: ExtractContext) -> list[Row]:
