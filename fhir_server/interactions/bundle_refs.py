@@ -22,17 +22,24 @@ def _strings(value: Any, found: set[str]) -> None:
         for item in value.values():
             if isinstance(item, dict | list):
                 _strings(item, found)
+            elif isinstance(item, str) and item.startswith("urn:"):
+                found.add(item)
     elif isinstance(value, list):
         for item in value:
             _strings(item, found)
 
 
-def conditional_references(resources: list[dict[str, Any]]) -> set[str]:
-    """Every ``Type?criteria`` reference used by the resources."""
+def rewritable(resources: list[dict[str, Any]]) -> set[str]:
+    """Every string ``rewrite`` could replace in the resources: references, and values that are urns."""
     found: set[str] = set()
     for resource in resources:
         _strings(resource, found)
-    return {r for r in found if (ref := parse_reference(r)) is not None and ref.kind is RefKind.CONDITIONAL}
+    return found
+
+
+def conditional_references(strings: set[str]) -> set[str]:
+    """The ``Type?criteria`` references among ``rewritable`` strings."""
+    return {r for r in strings if (ref := parse_reference(r)) is not None and ref.kind is RefKind.CONDITIONAL}
 
 
 # Parsed criteria of the conditional references seen, by (reference, base URL, zone).

@@ -14,7 +14,7 @@ from typing import Any
 
 from fhir_server.errors import FhirError, Invalid
 from fhir_server.interactions.bundle_entries import Entry, entry_error
-from fhir_server.interactions.bundle_refs import conditional_references, resolve_conditional, rewrite
+from fhir_server.interactions.bundle_refs import conditional_references, resolve_conditional, rewritable, rewrite
 from fhir_server.interactions.context import RequestContext, Result
 from fhir_server.interactions.patch import patch_in
 from fhir_server.interactions.rules import after_save, before_save
@@ -66,9 +66,14 @@ class _Run:
         self.writer, self.ctx, self.entries = writer, ctx, entries
         self.results: dict[int, Result] = {}
         self.mapping: dict[str, str] = {}
+        self.rewriting = True  # False once ``references`` finds that no entry uses a mapped string
+
+    def rewritten(self, resource: dict[str, Any] | None) -> dict[str, Any]:
+        # A new dict at the top either way (the write stamps id and meta there).
+        return dict(resource) if resource is not None and not self.rewriting else rewrite(resource, self.mapping)
 
     def put_body(self, entry: Entry, res_id: str) -> dict[str, Any]:
-        resource: dict[str, Any] = rewrite(entry.resource, self.mapping)
+        resource = self.rewritten(entry.resource)
         return resource if resource.get("id") == res_id else {**resource, "id": res_id}
 
     def of(self, method: str) -> list[Entry]:
@@ -117,19 +122,22 @@ class _Run:
 
     def references(self) -> None:
         resources = [e.resource for e in self.entries if e.resource is not None]
-        for reference in sorted(conditional_references(resources)):
+        strings = rewritable(resources)
+        for reference in sorted(conditional_references(strings)):
             try:
                 self.mapping[reference] = resolve_conditional(self.writer, self.ctx, reference)
             except FhirError as error:
                 # Only a failure needs the entry that used the reference (a scan of every entry).
                 entry = next(e for e in self.entries if e.resource is not None and reference in str(e.resource))
                 raise entry_error(entry.index, error) from None
+        # Entries with final references (an import's PUTs) need no rewrite: skipped, it walked every value.
+        self.rewriting = not strings.isdisjoint(self.mapping)
 
     def writes(self, creates: list[tuple[Entry, str]], puts: list[tuple[Entry, str]]) -> None:
         # PUTs to ids that do not exist yet are creations too: all of them go in one INSERT per table.
         existing = self.writer.current_many([(str(e.type_name), res_id) for e, res_id in puts]) if puts else {}
         new_puts = [(e, i) for e, i in puts if (str(e.type_name), i) not in existing and e.if_match is None]
-        items = [(rewrite(e.resource, self.mapping), new_id, "POST") for e, new_id in creates]
+        items = [(self.rewritten(e.resource), new_id, "POST") for e, new_id in creates]
         items += [(self.put_body(e, res_id), res_id, "PUT") for e, res_id in new_puts]
         created = {entry.index for entry, _ in new_puts}
         updates = [(self.put_body(e, res_id), res_id, "PUT") for e, res_id in puts if e.index not in created]

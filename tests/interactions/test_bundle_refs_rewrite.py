@@ -6,7 +6,10 @@ import copy
 from collections import OrderedDict
 from typing import Any
 
-from fhir_server.interactions.bundle_refs import rewrite
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fhir_server.interactions.bundle_refs import rewritable, rewrite
 
 MAPPING = {"urn:uuid:1": "Patient/a", "Practitioner?identifier=s|1": "Practitioner/b", "plain": "X/1"}
 
@@ -53,3 +56,32 @@ def test_the_top_is_a_copy_and_unchanged_parts_are_shared() -> None:
     assert rewrite(nothing, MAPPING) is not nothing and rewrite(nothing, MAPPING)["a"] is nothing["a"]
     top_list = [{"reference": "other"}]
     assert rewrite(top_list, MAPPING) is not top_list and rewrite(top_list, MAPPING)[0] is top_list[0]
+
+
+_KEYS = st.sampled_from(["reference", "valueString", "display", "item"])
+_STRINGS = st.sampled_from([*MAPPING, "urn:uuid:2", "Patient/z", "texto"]) | st.builds(
+    Text, st.sampled_from([*MAPPING])
+)
+_JSON = st.recursive(
+    _STRINGS | st.integers() | st.none(),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(_KEYS, children, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_KEYS, _JSON, max_size=4))
+def test_rewritable_names_every_string_a_rewrite_replaces(body: dict[str, Any]) -> None:
+    # A transaction skips rewriting when no rewritable string is mapped: that must never skip a change.
+    if rewritable([body]).isdisjoint(MAPPING):
+        assert rewrite(body, MAPPING) == body
+
+
+def test_rewritable_strings() -> None:
+    body = {
+        "subject": {"reference": "urn:uuid:1"},
+        "performer": [{"reference": "Practitioner/b"}],
+        "valueUri": "urn:oid:1.2",
+        "note": [{"text": "plain"}],
+    }
+    assert rewritable([body]) == {"urn:uuid:1", "Practitioner/b", "urn:oid:1.2"}
