@@ -12,13 +12,12 @@ Usage: python bench/audit_trail.py [--events 30000] [--admin-url URL]
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import sqlalchemy as sa
+from pg_scratch import BackendCpu, scratch_database
 
 from fhir_server.audit.events import Access, Actor
 from fhir_server.interactions.audit_trail import AuditTrail
@@ -30,7 +29,6 @@ from fhir_server.storage.schema import INDEX_TABLES
 
 BASE = "http://127.0.0.1:8080/fhir"
 DOCTOR = Actor(kind="user", user="Practitioner/dr1", role="doctor", client_id="web", address="127.0.0.1")
-_TICKS = os.sysconf("SC_CLK_TCK")
 _AUDIT_EVENTS = sa.text("SELECT count(*) FROM resource WHERE res_type = 'AuditEvent'")
 
 
@@ -66,20 +64,40 @@ def accesses(events: int) -> list[Access]:
     return found
 
 
-def backend_cpu(engine: sa.Engine, database: str) -> float:
-    """CPU seconds used so far by the backends connected to ``database``."""
+def _count(engine: sa.Engine) -> tuple[int, dict[str, int]]:
     with engine.connect() as connection:
-        pids = connection.execute(
-            sa.text("SELECT pid FROM pg_stat_activity WHERE datname = :d"), {"d": database}
-        ).scalars()
-        total = 0.0
-        for pid in pids:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += (int(fields[11]) + int(fields[12])) / _TICKS
-    return total
+        events = connection.execute(_AUDIT_EVENTS).scalar_one()
+        rows = {
+            k: connection.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+            for k, t in INDEX_TABLES.items()
+        }
+    return events, rows
+
+
+def _measure(engine: sa.Engine, args: argparse.Namespace, database: str) -> None:
+    upgrade(engine)
+    trail = AuditTrail(SqlStorage(engine), BASE, flush_interval_s=3600, batch_size=500, max_queued=10**6)
+    for item in accesses(2_000):  # warm-up: caches, prepared statements
+        trail.enqueue(item)
+    trail.flush()
+    timed = accesses(args.events)
+    events_before, rows_before = _count(engine)
+    backends = BackendCpu(args.admin_url.replace("postgresql+psycopg://", "postgresql://", 1), [database])
+    backends.start()
+    cpu_before, wall_before = time.process_time(), time.monotonic()
+    for start in range(0, len(timed), 200):  # a tick's worth at a time, as the trail's thread sees them
+        for item in timed[start : start + 200]:
+            trail.enqueue(item)
+        trail.flush(whole=False)
+    trail.flush()
+    wall, cpu = time.monotonic() - wall_before, time.process_time() - cpu_before
+    pg = backends.finish()[database]
+    events_after, rows_after = _count(engine)
+    events = events_after - events_before
+    rows = {k: (rows_after[k] - rows_before[k]) / events for k in INDEX_TABLES if rows_after[k] > rows_before[k]}
+    print(f"{events} AuditEvents stored in {wall:.1f} s: {events / wall:,.0f} events/s")
+    print(f"CPU per event: trail {cpu / events * 1e6:.0f} us, PostgreSQL backends {pg / events * 1e6:.0f} us")
+    print("index rows per event: " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(rows.items())))
 
 
 def main() -> int:
@@ -87,47 +105,12 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=30_000)
     parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
-    admin = sa.create_engine(args.admin_url, isolation_level="AUTOCOMMIT")
-    name = f"fhir_bench_audit_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.make_url(args.admin_url).set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url, pool_size=2)
-    try:
-        upgrade(engine)
-        storage = SqlStorage(engine)
-        trail = AuditTrail(storage, BASE, flush_interval_s=3600, batch_size=500, max_queued=10**6)
-        warm = accesses(2_000)
-        for item in warm:
-            trail.enqueue(item)
-        trail.flush()
-        timed = accesses(args.events)
-        with engine.connect() as connection:
-            before_events = connection.execute(_AUDIT_EVENTS).scalar_one()
-            before_rows = {k: connection.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-                           for k, t in INDEX_TABLES.items()}  # fmt: skip
-        pg_before, cpu_before, wall_before = backend_cpu(admin, name), time.process_time(), time.monotonic()
-        for start in range(0, len(timed), 200):  # a tick's worth at a time, as the trail's thread sees them
-            for item in timed[start : start + 200]:
-                trail.enqueue(item)
-            trail.flush(whole=False)
-        trail.flush()
-        wall = time.monotonic() - wall_before
-        cpu = time.process_time() - cpu_before
-        pg = backend_cpu(admin, name) - pg_before
-        with engine.connect() as connection:
-            events = connection.execute(_AUDIT_EVENTS).scalar_one() - before_events
-            after_rows = {k: connection.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-                          for k, t in INDEX_TABLES.items()}  # fmt: skip
-        rows = {k: (after_rows[k] - before_rows[k]) / events for k in INDEX_TABLES if after_rows[k] > before_rows[k]}
-        print(f"{events} AuditEvents stored in {wall:.1f} s: {events / wall:,.0f} events/s")
-        print(f"CPU per event: trail {cpu / events * 1e6:.0f} us, PostgreSQL backends {pg / events * 1e6:.0f} us")
-        print("index rows per event: " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(rows.items())))
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with scratch_database(args.admin_url, "fhir_bench_audit") as (name, url):
+        engine = make_engine(url, pool_size=2)
+        try:
+            _measure(engine, args, name)
+        finally:
+            engine.dispose()
     return 0
 
 

@@ -21,13 +21,12 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 import orjson
-import sqlalchemy as sa
 import synthea_like as data
+from pg_scratch import scratch_database
 
 from fhir_server.storage.bulk import bulk_insert
 from fhir_server.storage.engine import make_engine
@@ -102,26 +101,15 @@ def serve(url: str, port: int, bulk_dir: str, batch_size: int) -> subprocess.Pop
     raise SystemExit("server did not start")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--resources", type=int, default=300_000)
-    parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--batch-size", type=int, default=5000)
-    parser.add_argument("--keep", action="store_true")
-    args = parser.parse_args()
-    admin = sa.create_engine(args.admin_url, isolation_level="AUTOCOMMIT")
-    name = f"fhir_bench_export_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.make_url(args.admin_url).set(database=name).render_as_string(hide_password=False)
+def _run(url: str, resources: int, batch_size: int) -> None:
     server = None
     try:
         started = time.monotonic()
-        count = load(url, args.resources)
+        count = load(url, resources)
         print(f"loaded {count} resources in {time.monotonic() - started:.1f} s (COPY into the resource table)")
         port = _free_port()
         with tempfile.TemporaryDirectory() as bulk_dir:
-            server = serve(url, port, bulk_dir, args.batch_size)
+            server = serve(url, port, bulk_dir, batch_size)
             base = f"http://127.0.0.1:{port}/fhir"
             baseline = rss_kb(server.pid)
             peak = [baseline]
@@ -157,10 +145,17 @@ def main() -> int:
         if server is not None:
             server.kill()
             server.wait(10)
-        if not args.keep:
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--resources", type=int, default=300_000)
+    parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    with scratch_database(args.admin_url, "fhir_bench_export", keep=args.keep) as (_, url):
+        _run(url, args.resources, args.batch_size)
     return 0
 
 

@@ -18,7 +18,6 @@ import argparse
 import os
 import resource
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -43,6 +42,8 @@ from fhir_server.storage.repository import SqlStorage
 from fhir_server.terminology.loaders.project import default_directory
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the legacy data generator lives in tests/
+from pg_scratch import BackendCpu
+
 from tests.mappings.legacy.ehr_data import generate
 from tests.mappings.legacy.ehr_schema import create_schema
 
@@ -77,62 +78,6 @@ def _machine_cpu() -> float:
     except OSError:
         return 0.0
     return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
-
-
-def _process_cpu(pid: int) -> float | None:
-    """CPU seconds one process has used (Linux; None when it is gone or unreadable)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-class BackendCpu:
-    """CPU of the PostgreSQL backends serving each scratch database, sampled from /proc while the import runs.
-
-    "Everything else on the machine" mixes them with other users; this tells the import's own share
-    (FHIR writes vs legacy reads) apart. A backend that exits loses at most one sampling interval.
-    Only meaningful when the server runs on this machine (the bench's loopback default).
-    """
-
-    def __init__(self, admin: str, databases: list[str], interval: float = 0.5) -> None:
-        self.conn = psycopg.connect(admin, autocommit=True)
-        self.databases, self.interval = databases, interval
-        self.first: dict[int, float] = {}
-        self.last: dict[int, tuple[str, float]] = {}
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="backend-cpu", daemon=True)
-
-    def _sample(self, before: bool = False) -> None:
-        rows = self.conn.execute(
-            "SELECT pid, datname FROM pg_stat_activity WHERE datname = ANY(%s)", [self.databases]
-        ).fetchall()
-        for pid, database in rows:
-            seconds = _process_cpu(pid)
-            if seconds is None:
-                continue
-            if before:  # a backend already open counts from now on; a later one from its start
-                self.first[pid] = seconds
-            self.last[pid] = (database, seconds)
-
-    def _run(self) -> None:
-        while not self.stop.wait(self.interval):
-            self._sample()
-
-    def start(self) -> None:
-        self._sample(before=True)
-        self.thread.start()
-
-    def finish(self) -> dict[str, float]:
-        """CPU seconds per database since ``start``."""
-        self.stop.set()
-        self.thread.join()
-        self.conn.close()
-        used = dict.fromkeys(self.databases, 0.0)
-        for pid, (database, seconds) in self.last.items():
-            used[database] += seconds - self.first.get(pid, 0.0)
-        return used
 
 
 def _own_cpu() -> float:
