@@ -486,9 +486,21 @@ class Booking:
     location: str
 
 
+_SLOTS_PER_DAY = 30  # 20-minute slots from 07:00 to 17:00
+_FIRST_MONDAY = END + timedelta(days=(7 - END.weekday()) % 7)
+
+
+def _booked_start(k: int, n: int) -> datetime:
+    """A weekday slot of its own for patient k's n-th appointment, from the Monday after the data's end:
+    booked appointments claim their practitioner's and room's time, and the server refuses overlaps."""
+    weekday, slot = divmod((k - 1) * 4 + (n - 1), _SLOTS_PER_DAY)
+    day = _FIRST_MONDAY + timedelta(days=weekday // 5 * 7 + weekday % 5)
+    return day.replace(hour=7) + timedelta(minutes=20 * slot)
+
+
 def bookings(k: int, seed: int = 1) -> list[Booking]:
-    """Patient k's appointments: 2 to 4; fulfilled ones match a visit, booked ones are in the
-    six months after the data's end, cancelled ones anywhere."""
+    """Patient k's appointments: 2 to 4; fulfilled ones match a visit, booked ones are after the data's
+    end (each in a slot of its own, so none overlaps another), cancelled ones anywhere."""
     rng = _rng(seed, k, "appointments")
     patient_visits = visits(k, seed)
     result = []
@@ -503,6 +515,8 @@ def bookings(k: int, seed: int = 1) -> list[Booking]:
             day = base + timedelta(days=rng.randrange(days))
             day -= timedelta(days=max(0, day.weekday() - 4))
             start = day.replace(hour=rng.randint(7, 16), minute=rng.choice((0, 20, 40)))
+            if status == "booked":  # the draws above still happen, so every other value stays as it was
+                start = _booked_start(k, n)
             practitioner = practitioner_id(rng.randint(1, PRACTITIONERS))
             location = location_id(rng.randint(1, LOCATIONS))
         result.append(Booking(f"appt-{k:05d}-{n:02d}", status, start, practitioner, location))

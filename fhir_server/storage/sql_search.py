@@ -16,7 +16,7 @@ from sqlalchemy.sql import FromClause
 from fhir_server.search.compartments import compartment_params
 from fhir_server.search.query import AnyClause, ChainClause, Clause, HasClause, SearchQuery
 from fhir_server.search.registry import SearchParam
-from fhir_server.search.values_parse import DateValue, TokenValue
+from fhir_server.search.values_parse import DateValue, ReferenceValue, TokenValue
 from fhir_server.storage.params import composite, date, number, quantity, reference, string, token, uri
 from fhir_server.storage.schema import INDEX_TABLES, idx_reference, resource
 
@@ -45,27 +45,44 @@ def param_is(table: FromClause, codes: tuple[str, ...]) -> ColumnElement[bool]:
     return table.c.param == codes[0] if len(codes) == 1 else table.c.param.in_(codes)
 
 
-def param_rows(table: FromClause, param: SearchParam) -> ColumnElement[bool]:
-    """Index rows of a parameter: its own, those of the parameters it unites, or those it narrows to a type."""
+def param_rows(table: FromClause, param: SearchParam, *, by_id: bool = True) -> ColumnElement[bool]:
+    """Index rows of a parameter: its own, those of the parameters it unites, or those it narrows to a type.
+
+    ``by_id``: only rows with a target id can match (``Patient/1``, a chain, an include). For a narrowed
+    parameter its members' rows of the type answer then, in databases written before too: an earlier
+    release stored the parameter's own rows beside identical member rows, and PostgreSQL estimates the
+    plain condition as it did the parameter's own (an OR here made it start a search from the wrong index).
+    Otherwise (URLs, identifiers, :missing) rows an earlier release stored under its own code also count.
+    """
     if param.narrow_type is None:
         return param_is(table, param.index_codes)
-    # Rows an earlier release stored under its own code still count, so no reindex is needed.
+    if by_id:
+        return and_(param_is(table, param.narrows), table.c.target_type == param.narrow_type)
     own_or_typed = or_(table.c.param == param.code, table.c.target_type == param.narrow_type)
     return and_(table.c.param.in_(param.index_codes), own_or_typed)
 
 
-def param_constants(param: SearchParam) -> tuple[str, ...]:
+def param_constants(param: SearchParam, *, by_id: bool = True) -> tuple[str, ...]:
     """The values ``param_rows`` binds, in order (the statement cache's plans list them)."""
     if param.narrow_type is None:
         return param.index_codes
+    if by_id:
+        return (*param.narrows, param.narrow_type)
     return (*param.index_codes, param.code, param.narrow_type)
 
 
-def _index_subquery(
-    kind: str, param: SearchParam, type_name: str | None, condition: ColumnElement[bool]
-) -> Select[Any]:
+def by_id(clause: Clause) -> bool:
+    """True when every value of the clause names its target by id (no URL, identifier or :missing)."""
+    values = clause.values
+    return (
+        clause.missing is None and bool(values) and all(isinstance(v, ReferenceValue) and v.url is None for v in values)
+    )
+
+
+def _index_subquery(kind: str, clause: Clause, type_name: str | None, condition: ColumnElement[bool]) -> Select[Any]:
+    assert clause.param is not None
     table = INDEX_TABLES[kind]
-    conditions = [param_rows(table, param), condition]
+    conditions = [param_rows(table, clause.param, by_id=by_id(clause)), condition]
     if type_name is not None:
         conditions.insert(1, table.c.res_type == type_name)
     return select(table.c.resource_pk).where(*conditions)
@@ -127,9 +144,9 @@ def clause_predicate(clause: AnyClause, target: FromClause, type_name: str | Non
     assert clause.param is not None
     kind = clause.param.type
     if clause.missing is not None:
-        present = target.c.pk.in_(_index_subquery(kind, clause.param, type_name, true()))
+        present = target.c.pk.in_(_index_subquery(kind, clause, type_name, true()))
         return not_(present) if clause.missing else present
-    matching = target.c.pk.in_(_index_subquery(kind, clause.param, type_name, _values_condition(clause, kind)))
+    matching = target.c.pk.in_(_index_subquery(kind, clause, type_name, _values_condition(clause, kind)))
     return not_(matching) if clause.modifier == "not" else matching
 
 
@@ -197,7 +214,7 @@ def _matching_pks(clause: AnyClause, type_name: str) -> Select[Any] | None:
         return None
     assert isinstance(clause, Clause) and clause.param is not None
     kind = clause.param.type
-    return _index_subquery(kind, clause.param, type_name, _values_condition(clause, kind))
+    return _index_subquery(kind, clause, type_name, _values_condition(clause, kind))
 
 
 def _has(clause: HasClause, target: FromClause, type_name: str | None) -> ColumnElement[bool]:

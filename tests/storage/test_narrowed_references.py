@@ -208,6 +208,19 @@ def test_rows_an_earlier_release_stored_still_answer(client, storage):
         assert [(r["param"], r["target_type"]) for r in rows] == [("subject", "Patient")]
         connection.execute(idx_reference.update().where(idx_reference.c.resource_pk == pk).values(target_type=None))
         connection.execute(idx_reference.insert().values({**rows[0], "param": "patient", "target_type": None}))
+        # Beside every relative reference it stored the same row twice, as `subject` and as `patient`.
+        rel = (
+            connection.execute(
+                sa.select(idx_reference)
+                .join(resource, resource.c.pk == idx_reference.c.resource_pk)
+                .where(resource.c.res_id == "rel")
+            )
+            .mappings()
+            .one()
+        )
+        connection.execute(idx_reference.insert().values({**rel, "param": "patient"}))
     assert _ids(client, "Observation?patient:identifier=urn:cedula|1710034065") == ["ident"]
     assert _ids(client, "Observation?subject:identifier=urn:cedula|1710034065") == ["ident", "ident-untyped"]
     assert _ids(client, "Observation?patient:missing=true") == ["group", "ident-untyped"]
+    assert _ids(client, "Observation?patient=p1") == ["rel"]
+    assert _ids(client, "Patient?_id=p1&_revinclude=Observation:patient") == ["p1", "rel"]
