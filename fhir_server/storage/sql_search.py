@@ -10,7 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, literal, not_, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    false,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.sql import FromClause
 
 from fhir_server.search.compartments import compartment_params
@@ -56,19 +69,19 @@ def param_rows(table: FromClause, param: SearchParam, *, by_id: bool = True) -> 
     """
     if param.narrow_type is None:
         return param_is(table, param.index_codes)
+    # The type is written into the SQL: as a bound value it would often equal the searched type
+    # (``practitioner=Practitioner/1``), and the statement cache does not keep shapes it cannot tell apart.
+    of_type = table.c.target_type == literal_column(f"'{param.narrow_type}'", String)
     if by_id:
-        return and_(param_is(table, param.narrows), table.c.target_type == param.narrow_type)
-    own_or_typed = or_(table.c.param == param.code, table.c.target_type == param.narrow_type)
-    return and_(table.c.param.in_(param.index_codes), own_or_typed)
+        return and_(param_is(table, param.narrows), of_type)
+    return and_(table.c.param.in_(param.index_codes), or_(table.c.param == param.code, of_type))
 
 
 def param_constants(param: SearchParam, *, by_id: bool = True) -> tuple[str, ...]:
     """The values ``param_rows`` binds, in order (the statement cache's plans list them)."""
     if param.narrow_type is None:
         return param.index_codes
-    if by_id:
-        return (*param.narrows, param.narrow_type)
-    return (*param.index_codes, param.code, param.narrow_type)
+    return param.narrows if by_id else (*param.index_codes, param.code)
 
 
 def by_id(clause: Clause) -> bool:

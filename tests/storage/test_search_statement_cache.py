@@ -110,6 +110,9 @@ SHAPES: list[tuple[str, list[list[tuple[str, str]]]]] = [
         "Observation",
         [[("patient", f"p{n}"), ("code", f"http://loinc.org|{c}")] for n, c in ((1, CODES[0]), (3, CODES[2]))],
     ),
+    # `patient` is `subject` narrowed to Patient: the type in the value must not stop the shape being kept.
+    ("Observation", [[("patient", f"Patient/p{n}"), ("_count", "2")] for n in (1, 2, 7)]),
+    ("Observation", [[("patient:missing", m), ("_count", "5")] for m in ("false", "true")]),
     ("Observation", [[("date", f"ge2024-0{m}-01"), ("date", f"lt2024-0{m + 2}"), ("_count", "5")] for m in (2, 4, 6)]),
     ("Observation", [[("date", f"eq2024-0{m}"), ("status", s)] for m, s in ((3, "final"), (5, "amended"))]),
     ("Observation", [[("code:not", f"http://loinc.org|{c}"), ("subject", "Patient/p2")] for c in CODES[:2]]),
