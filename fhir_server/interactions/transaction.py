@@ -70,7 +70,9 @@ class _Run:
 
     def rewritten(self, resource: dict[str, Any] | None) -> dict[str, Any]:
         # A new dict at the top either way (the write stamps id and meta there).
-        return dict(resource) if resource is not None and not self.rewriting else rewrite(resource, self.mapping)
+        if self.rewriting or resource is None:
+            return rewrite(resource, self.mapping)  # type: ignore[no-any-return]
+        return dict(resource)
 
     def put_body(self, entry: Entry, res_id: str) -> dict[str, Any]:
         resource = self.rewritten(entry.resource)
@@ -140,8 +142,10 @@ class _Run:
         items = [(self.rewritten(e.resource), new_id, "POST") for e, new_id in creates]
         items += [(self.put_body(e, res_id), res_id, "PUT") for e, res_id in new_puts]
         created = {entry.index for entry, _ in new_puts}
-        updates = [(self.put_body(e, res_id), res_id, "PUT") for e, res_id in puts if e.index not in created]
-        self.writer.pending.update({f"{r['resourceType']}/{res_id}": r for r, res_id, _ in items + updates})
+        # Each update's body is built once: for the pending writes here, and for its put_in below.
+        updates = {e.index: (self.put_body(e, res_id), res_id) for e, res_id in puts if e.index not in created}
+        self.writer.pending.update({f"{r['resourceType']}/{i}": r for r, i, _ in items})
+        self.writer.pending.update({f"{r['resourceType']}/{i}": r for r, i in updates.values()})
         for position, ((entry, _), item) in enumerate(zip(creates + new_puts, items, strict=True)):
             with _at(entry):
                 items[position] = (before_save(self.writer, self.ctx, item[0], item[1]), item[1], item[2])
@@ -149,11 +153,11 @@ class _Run:
             with _at(entry):
                 after_save(self.writer, self.ctx, saved, None)
             self.results[entry.index] = stored_result(self.ctx, saved, 201, with_location=True)
-        for entry, res_id in puts:
+        for entry, _ in puts:
             if entry.index in created:
                 continue
+            resource, res_id = updates[entry.index]
             with _at(entry):
-                resource = self.put_body(entry, res_id)
                 self.results[entry.index] = put_in(self.writer, self.ctx, resource, res_id, entry.if_match)
         for entry in self.of("PATCH"):
             with _at(entry):

@@ -19,7 +19,7 @@ from fhir_server.search.query import AnyClause, Clause, SearchQuery, SortKey
 from fhir_server.search.values import like_escape, prefix_upper_bound
 from fhir_server.search.values_parse import DateValue, ReferenceValue, StringValue, TokenValue
 from fhir_server.storage.paging import decode_cursor, missing_value
-from fhir_server.storage.sql_search import by_id, is_direct, param_constants
+from fhir_server.storage.sql_search import by_target_id, is_direct, param_constants
 
 _SORTABLE = frozenset({"date", "string", "token", "uri", "reference"})  # int or text sort values
 _ORDERED = {  # FHIR prefix -> (stored bound, query bound) comparisons, in SQL order (common.ordered_predicate)
@@ -200,7 +200,7 @@ def _index_clause(plan: Plan, clause: AnyClause, type_name: str | None) -> None:
         raise Unsupported
     kind = clause.param.type
     plan.key.append(("index", clause.name, kind, clause.modifier, clause.missing, len(clause.values)))
-    plan.const(*param_constants(clause.param, by_id=by_id(clause)), type_name)
+    plan.const(*param_constants(clause.param, by_id=by_target_id(clause)), type_name)
     if clause.missing is not None:
         return
     if not clause.values:

@@ -84,7 +84,7 @@ def param_constants(param: SearchParam, *, by_id: bool = True) -> tuple[str, ...
     return param.narrows if by_id else (*param.index_codes, param.code)
 
 
-def by_id(clause: Clause) -> bool:
+def by_target_id(clause: Clause) -> bool:
     """True when every value of the clause names its target by id (no URL, identifier or :missing)."""
     values = clause.values
     return (
@@ -95,7 +95,7 @@ def by_id(clause: Clause) -> bool:
 def _index_subquery(kind: str, clause: Clause, type_name: str | None, condition: ColumnElement[bool]) -> Select[Any]:
     assert clause.param is not None
     table = INDEX_TABLES[kind]
-    conditions = [param_rows(table, clause.param, by_id=by_id(clause)), condition]
+    conditions = [param_rows(table, clause.param, by_id=by_target_id(clause)), condition]
     if type_name is not None:
         conditions.insert(1, table.c.res_type == type_name)
     return select(table.c.resource_pk).where(*conditions)
