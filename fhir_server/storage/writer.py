@@ -40,8 +40,8 @@ _SELECT_CURRENT_LOCKED = _SELECT_CURRENT.with_for_update()
 _CURRENT_MANY_PG = text(
     "SELECT r.pk, r.res_type, r.res_id, r.version, r.last_updated, r.deleted, r.content FROM resource r"
     " JOIN unnest(CAST(:types AS varchar[]), CAST(:ids AS varchar[])) AS k(t, i)"
-    " ON r.res_type = k.t AND r.res_id = k.i FOR UPDATE OF r"
-)
+    " ON r.res_type = k.t AND r.res_id = k.i ORDER BY r.res_type, r.res_id FOR UPDATE OF r"
+)  # locked in one order whatever the order asked: two transactions over the same resources cannot deadlock
 _VERSIONS = select(resource.c.res_type, resource.c.res_id, resource.c.version, resource.c.last_updated).where(
     resource.c.res_type.in_(bindparam("types", expanding=True)), resource.c.deleted.is_(False)
 )
