@@ -45,6 +45,7 @@ def _migrate(settings: Settings) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from fhir_server.api.http_protocol import CoalescingHttpToolsProtocol
     from fhir_server.cli_serve import worker_environment
     from fhir_server.logs import log_config
     from fhir_server.storage.migrate import NOT_CURRENT, url_is_current
@@ -64,6 +65,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             workers=workers,
             log_level=settings.log_level,
             log_config=log_config(settings.log_format, settings.log_level),
+            http=CoalescingHttpToolsProtocol,
             access_log=False,
             proxy_headers=False,
             timeout_graceful_shutdown=settings.graceful_shutdown_seconds,

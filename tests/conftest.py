@@ -19,6 +19,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from fhir_server.api.app import create_app
+from fhir_server.api.http_protocol import CoalescingHttpToolsProtocol
 from fhir_server.settings import Settings
 from fhir_server.storage import statement_cache
 from fhir_server.storage.engine import make_engine, make_read_engine
@@ -144,7 +145,11 @@ def serving(make_app: Callable[[str], Any]) -> Iterator[str]:
     """A real uvicorn server on 127.0.0.1 for the app ``make_app(base_url)``; yields its FHIR base URL."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}/fhir"
-    server = uvicorn.Server(uvicorn.Config(make_app(base), host="127.0.0.1", port=port, log_level="warning"))
+    # The protocol `fhir-server serve` runs, so every live test crosses its write joining.
+    config = uvicorn.Config(
+        make_app(base), host="127.0.0.1", port=port, log_level="warning", http=CoalescingHttpToolsProtocol
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
