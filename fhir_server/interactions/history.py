@@ -18,8 +18,9 @@ from fhir_server.model.datetimes import BadDate, date_range
 from fhir_server.model.instants import fhir_instant, weak_etag
 from fhir_server.model.references import is_valid_id
 from fhir_server.model.validation import require_served_type
+from fhir_server.storage.history import HistoryQuery
 from fhir_server.storage.records import Stored
-from fhir_server.storage.repository import HistoryQuery, SqlStorage
+from fhir_server.storage.repository import SqlStorage
 
 _STATUS = {"POST": "201 Created", "PUT": "200 OK", "PATCH": "200 OK", "DELETE": "204 No Content"}
 

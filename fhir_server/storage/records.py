@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Append-only types: a resource of these is never changed once created, so its one version is its
+# current row and no copy goes to resource_version (ADR 0016). The server writes them in volume.
+UNVERSIONED_TYPES = frozenset({"AuditEvent"})
+
 
 @dataclass(frozen=True, slots=True)
 class Stored:

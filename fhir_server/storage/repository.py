@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, and_, bindparam, exists, func, select, text
+from sqlalchemy import Connection, Engine, bindparam, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.orm import aliased
 
 from fhir_server.commit_guard import claim_commit
 from fhir_server.errors import Conflict, Unavailable
@@ -19,8 +18,9 @@ from fhir_server.search.query import SearchQuery
 from fhir_server.storage.engine import WRITE_OPTION
 from fhir_server.storage.everything import EverythingQuery, compartment_patients, everything_page
 from fhir_server.storage.fast import CompiledLookup
+from fhir_server.storage.history import VERSION_COLUMNS, HistoryPage, HistoryQuery, history_page
 from fhir_server.storage.params.common import ExtractContext
-from fhir_server.storage.records import Page, Stored
+from fhir_server.storage.records import UNVERSIONED_TYPES, Page, Stored
 from fhir_server.storage.schema import INDEX_TABLES, resource, resource_version
 from fhir_server.storage.searching import run_search
 from fhir_server.storage.sql_search import CURRENT_COLUMNS
@@ -32,36 +32,6 @@ log = logging.getLogger(__name__)
 _RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization, deadlock, lock not available
 _MAX_ATTEMPTS = 6
 
-_VERSION_COLUMNS = (
-    resource_version.c.seq,
-    resource_version.c.resource_pk,
-    resource_version.c.res_type,
-    resource_version.c.res_id,
-    resource_version.c.version,
-    resource_version.c.last_updated,
-    resource_version.c.deleted,
-    resource_version.c.content,
-    resource_version.c.method,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryQuery:
-    type: str | None = None
-    id: str | None = None
-    since: int | None = None
-    at: tuple[int, int] | None = None
-    count: int = 20
-    before_seq: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryPage:
-    rows: list[Stored]
-    next_seq: int | None
-    total: int | None
-
-
 # Hot statements are built once: building a select costs more than running it on SQLite.
 _READ = CompiledLookup(
     select(*CURRENT_COLUMNS).where(
@@ -72,25 +42,12 @@ _VERSIONS = select(resource.c.res_type, resource.c.res_id, resource.c.version, r
     resource.c.res_type.in_(bindparam("types", expanding=True)), resource.c.deleted.is_(False)
 )
 _VREAD = CompiledLookup(
-    select(*_VERSION_COLUMNS).where(
+    select(*VERSION_COLUMNS).where(
         resource_version.c.res_type == bindparam("res_type"),
         resource_version.c.res_id == bindparam("res_id"),
         resource_version.c.version == bindparam("version"),
     )
 )
-
-
-def _version_to_stored(row: Any) -> Stored:
-    return Stored(
-        row.resource_pk,
-        row.res_type,
-        row.res_id,
-        row.version,
-        row.last_updated,
-        row.deleted,
-        row.content,
-        row.method,
-    )
 
 
 def _is_retryable(exc: DBAPIError) -> bool:
@@ -122,7 +79,10 @@ class SqlStorage:
         """One version of a resource, current or historical."""
         row = self._lookup(_VREAD, {"res_type": type_name, "res_id": res_id, "version": version})
         if row is None:
-            return None
+            if type_name not in UNVERSIONED_TYPES:
+                return None
+            current = self.read(type_name, res_id)  # an append-only resource's one version
+            return replace(current, method="POST") if current and current.version == version else None
         _seq, pk, type_, id_, version_, updated, deleted, content, method = row
         return Stored(pk, type_, id_, version_, updated, bool(deleted), content, method)
 
@@ -163,43 +123,7 @@ class SqlStorage:
 
     def history(self, query: HistoryQuery) -> HistoryPage:
         """Versions newest first, filtered by type/id, _since and _at, paged by sequence."""
-        version = resource_version
-        stmt = select(*_VERSION_COLUMNS)
-        conditions = []
-        if query.type is not None:
-            conditions.append(version.c.res_type == query.type)
-        if query.id is not None:
-            conditions.append(version.c.res_id == query.id)
-        if query.since is not None:
-            conditions.append(version.c.last_updated >= query.since)
-        if query.at is not None:
-            at_low, at_high = query.at
-            later = aliased(resource_version)
-            conditions.append(version.c.last_updated < at_high)
-            conditions.append(
-                ~exists().where(
-                    later.c.resource_pk == version.c.resource_pk,
-                    later.c.version > version.c.version,
-                    later.c.last_updated <= at_low,
-                )
-            )
-        count_stmt = select(func.count()).select_from(version).where(and_(True, *conditions))
-        if query.before_seq is not None:
-            conditions.append(version.c.seq < query.before_seq)
-        stmt = stmt.where(and_(True, *conditions)).order_by(version.c.seq.desc()).limit(query.count + 1)
-
-        def run(connection: Connection) -> tuple[list[Any], int | None]:
-            rows = list(connection.execute(stmt))
-            total = None
-            if query.id is not None:
-                total = int(connection.execute(count_stmt).scalar_one())
-            return rows, total
-
-        rows, total = self._read(run)
-        more = len(rows) > query.count
-        rows = rows[: query.count]
-        next_seq = rows[-1].seq if more and rows else None
-        return HistoryPage([_version_to_stored(r) for r in rows], next_seq, total)
+        return self._read(lambda connection: history_page(connection, query))
 
     def _lookup(self, lookup: CompiledLookup, params: dict[str, Any]) -> tuple[Any, ...] | None:
         try:

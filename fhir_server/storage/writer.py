@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, text, tuple_, update
 
+from fhir_server.errors import MethodNotAllowed
 from fhir_server.model.instants import now_us
 from fhir_server.model.json import dumps, loads
 from fhir_server.model.meta import stamp
@@ -16,7 +17,7 @@ from fhir_server.storage import claims, index_writer
 from fhir_server.storage.bulk import bulk_insert, copy_rows, copy_rows_checked
 from fhir_server.storage.indexing import index_rows
 from fhir_server.storage.params.common import ExtractContext
-from fhir_server.storage.records import Page, Stored
+from fhir_server.storage.records import UNVERSIONED_TYPES, Page, Stored
 from fhir_server.storage.schema import appointment_claim, deferred_record, resource, resource_version
 from fhir_server.storage.searching import run_search
 from fhir_server.storage.sql_search import CURRENT_COLUMNS
@@ -123,6 +124,7 @@ class Writer:
     def save(self, resource_json: dict[str, Any], res_id: str, method: str, previous: Stored | None) -> Stored:
         """Write a new version (1 when there is no previous row) and return it."""
         type_name = resource_json["resourceType"]
+        _refuse_change(type_name, previous)
         version = previous.version + 1 if previous is not None else 1
         instant = self._next_instant(previous)
         stamped = stamp(resource_json, res_id, version, instant)
@@ -141,7 +143,8 @@ class Writer:
         if type_name == "Appointment":
             claims.sync(self.connection, pk, stamped, self.context.zone, new=previous is None)
         saved = Stored(pk, type_name, res_id, version, instant, False, content, method)
-        self._append_version(saved)
+        if type_name not in UNVERSIONED_TYPES:
+            self._append_version(saved)
         self._note_terminology(type_name)
         return saved
 
@@ -192,11 +195,12 @@ class Writer:
             Stored(pk, r["resourceType"], r["id"], 1, instant, False, content, method)
             for pk, (r, content), (_, _, method) in zip(pks, prepared, items, strict=True)
         ]
-        if self.postgres:
-            versions = map(self._version_values, saved)
+        versioned = [stored for stored in saved if stored.type not in UNVERSIONED_TYPES]
+        if versioned and self.postgres:
+            versions = map(self._version_values, versioned)
             copy_rows(self.connection, resource_version, _VERSION_COLUMNS, versions, binary=True)
-        else:
-            bulk_insert(self.connection, resource_version, [self._version_row(s) for s in saved])
+        elif versioned:
+            bulk_insert(self.connection, resource_version, [self._version_row(s) for s in versioned])
         indexed = []
         like = None  # consecutive resources often share parts (the AuditEvents of one search)
         for stored, (stamped, _) in zip(saved, prepared, strict=True):
@@ -225,6 +229,7 @@ class Writer:
 
     def delete(self, previous: Stored) -> Stored:
         """Write a tombstone version: reads answer 410, history keeps it, a PUT revives it."""
+        _refuse_change(previous.type, previous)
         version = previous.version + 1
         instant = self._next_instant(previous)
         values = {"version": version, "last_updated": instant, "deleted": True, "content": None}
@@ -257,3 +262,9 @@ class Writer:
 
     def _append_version(self, stored: Stored) -> None:
         self.connection.execute(_INSERT_VERSION, self._version_row(stored))
+
+
+def _refuse_change(type_name: str, previous: Stored | None) -> None:
+    # The invariant the history of append-only types rests on, whoever writes (ADR 0016).
+    if previous is not None and type_name in UNVERSIONED_TYPES:
+        raise MethodNotAllowed("audit-append-only", type=type_name)

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from fhir_server.interactions.context import Principal, RequestContext
 from fhir_server.model.json import loads
 from fhir_server.model.validation import validate
-from fhir_server.storage.repository import HistoryQuery, SqlStorage
+from fhir_server.storage.history import HistoryQuery
+from fhir_server.storage.repository import SqlStorage
 from fhir_server.storage.schema import deferred_record
 from tests.conftest import BASE_URL
 
