@@ -1,19 +1,21 @@
-"""History queries: versions newest first, filtered by type, id, _since and _at, paged by a sequence.
+"""History queries: versions newest first, filtered by type, id, _since and _at, paged by sequence.
 
-Versions live in ``resource_version``, except those of the append-only types (``UNVERSIONED_TYPES``):
-each of their resources has one version, its current row, so their history reads ``resource`` and
-pages by its key. System history leaves them out (ADR 0016).
+A resource's versions are the rows ``resource_version`` holds for it plus, on PostgreSQL, its current
+row, which is not copied there (ADR 0016): ``resource.seq`` is its place in the same sequence. A
+current row without ``seq`` (SQLite, or written by an earlier release) has its copy in
+``resource_version``. System history leaves the append-only types out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Select, and_, exists, func, literal, select
+from sqlalchemy import Connection, Engine, Select, and_, exists, func, select, text, union_all
 from sqlalchemy.orm import aliased
 
-from fhir_server.storage.records import UNVERSIONED_TYPES, Stored
+from fhir_server.storage.records import APPEND_ONLY_TYPES, Stored
 from fhir_server.storage.schema import resource, resource_version
 
 VERSION_COLUMNS = (
@@ -27,9 +29,8 @@ VERSION_COLUMNS = (
     resource_version.c.content,
     resource_version.c.method,
 )
-# An append-only resource's one version is its current row, created by a POST; its key orders it.
 _CURRENT_AS_VERSION = (
-    resource.c.pk.label("seq"),
+    resource.c.seq,
     resource.c.pk.label("resource_pk"),
     resource.c.res_type,
     resource.c.res_id,
@@ -37,7 +38,7 @@ _CURRENT_AS_VERSION = (
     resource.c.last_updated,
     resource.c.deleted,
     resource.c.content,
-    literal("POST").label("method"),
+    resource.c.method,
 )
 
 
@@ -58,27 +59,54 @@ class HistoryPage:
     total: int | None
 
 
+_HAS_SEQ: WeakKeyDictionary[Engine, bool] = WeakKeyDictionary()
+_SEQ_COLUMN = text(
+    "SELECT count(*) FROM information_schema.columns"
+    " WHERE table_schema = current_schema() AND table_name = 'resource' AND column_name = 'seq'"
+)
+
+
+def current_not_copied(connection: Connection) -> bool:
+    """True when writes keep the current version out of resource_version: PostgreSQL, migrated to 0015.
+
+    Probed once per engine. Before that revision (a server started ahead of ``migrate``, or while it
+    runs) writes copy every version, which every later release reads alike."""
+    engine = connection.engine
+    found = _HAS_SEQ.get(engine)
+    if found is None:
+        found = connection.dialect.name == "postgresql" and bool(connection.execute(_SEQ_COLUMN).scalar())
+        _HAS_SEQ[engine] = found
+    return found
+
+
 def version_to_stored(row: Any) -> Stored:
     return Stored(
         row.resource_pk, row.res_type, row.res_id, row.version, row.last_updated, row.deleted, row.content, row.method
     )
 
 
-def _versioned(query: HistoryQuery) -> tuple[Select[Any], Select[Any]]:
-    version = resource_version
+def _filters(table: Any, query: HistoryQuery) -> list[Any]:
     conditions: list[Any] = []
     if query.type is not None:
-        conditions.append(version.c.res_type == query.type)
+        conditions.append(table.c.res_type == query.type)
     else:
-        conditions.append(version.c.res_type.not_in(sorted(UNVERSIONED_TYPES)))
+        conditions.append(table.c.res_type.not_in(sorted(APPEND_ONLY_TYPES)))
     if query.id is not None:
-        conditions.append(version.c.res_id == query.id)
+        conditions.append(table.c.res_id == query.id)
     if query.since is not None:
-        conditions.append(version.c.last_updated >= query.since)
+        conditions.append(table.c.last_updated >= query.since)
+    return conditions
+
+
+def _replaced(query: HistoryQuery) -> list[Any]:
+    """Conditions on resource_version rows: the versions a resource had (and, for old rows, has)."""
+    version = resource_version
+    conditions = _filters(version, query)
     if query.at is not None:
         at_low, at_high = query.at
         later = aliased(resource_version)
         conditions.append(version.c.last_updated < at_high)
+        # Current at _at: no later version had replaced it by then, copied or current.
         conditions.append(
             ~exists().where(
                 later.c.resource_pk == version.c.resource_pk,
@@ -86,36 +114,57 @@ def _versioned(query: HistoryQuery) -> tuple[Select[Any], Select[Any]]:
                 later.c.last_updated <= at_low,
             )
         )
-    count = select(func.count()).select_from(version).where(and_(True, *conditions))
-    if query.before_seq is not None:
-        conditions.append(version.c.seq < query.before_seq)
-    rows = select(*VERSION_COLUMNS).where(and_(True, *conditions)).order_by(version.c.seq.desc())
-    return rows, count
+        conditions.append(
+            ~exists().where(
+                resource.c.pk == version.c.resource_pk,
+                resource.c.version > version.c.version,
+                resource.c.last_updated <= at_low,
+            )
+        )
+    return conditions
 
 
-def _unversioned(query: HistoryQuery) -> tuple[Select[Any], Select[Any]]:
-    # One version per resource, current since its creation: it existed at _at when created before it.
-    conditions: list[Any] = [resource.c.res_type == query.type]
-    if query.id is not None:
-        conditions.append(resource.c.res_id == query.id)
-    if query.since is not None:
-        conditions.append(resource.c.last_updated >= query.since)
+def _current(query: HistoryQuery) -> list[Any]:
+    """Conditions on resource rows: current versions without a copy (nothing later replaced them)."""
+    conditions = [resource.c.seq.is_not(None), *_filters(resource, query)]
     if query.at is not None:
         conditions.append(resource.c.last_updated < query.at[1])
-    count = select(func.count()).select_from(resource).where(*conditions)
-    if query.before_seq is not None:
-        conditions.append(resource.c.pk < query.before_seq)
-    rows = select(*_CURRENT_AS_VERSION).where(*conditions).order_by(resource.c.pk.desc())
-    return rows, count
+    return conditions
+
+
+def _union(query: HistoryQuery, paged: bool) -> Any:
+    replaced, current = _replaced(query), _current(query)
+    if paged and query.before_seq is not None:
+        replaced.append(resource_version.c.seq < query.before_seq)
+        current.append(resource.c.seq < query.before_seq)
+    return union_all(
+        select(*VERSION_COLUMNS).where(and_(True, *replaced)),
+        select(*_CURRENT_AS_VERSION).where(and_(True, *current)),
+    ).subquery("versions")
+
+
+def _page_statement(query: HistoryQuery) -> Select[Any]:
+    versions = _union(query, paged=True)
+    return select(versions).order_by(versions.c.seq.desc()).limit(query.count + 1)
 
 
 def history_page(connection: Connection, query: HistoryQuery) -> HistoryPage:
     """One page of versions, newest first; the total only for one resource's history."""
-    unversioned = query.type in UNVERSIONED_TYPES
-    rows_stmt, count_stmt = _unversioned(query) if unversioned else _versioned(query)
-    rows = list(connection.execute(rows_stmt.limit(query.count + 1)))
-    total = int(connection.execute(count_stmt).scalar_one()) if query.id is not None else None
+    rows = list(connection.execute(_page_statement(query)))
+    total = None
+    if query.id is not None:
+        total = int(connection.execute(select(func.count()).select_from(_union(query, paged=False))).scalar_one())
     more = len(rows) > query.count
     rows = rows[: query.count]
     next_seq = rows[-1].seq if more and rows else None
     return HistoryPage([version_to_stored(r) for r in rows], next_seq, total)
+
+
+def versions_by_type(connection: Connection) -> dict[str, int]:
+    """How many versions each type has, copied or current (what every write adds one to)."""
+    counts: dict[str, int] = {}
+    copied = select(resource_version.c.res_type, func.count()).group_by(resource_version.c.res_type)
+    current = select(resource.c.res_type, func.count()).where(resource.c.seq.is_not(None))
+    for type_name, count in [*connection.execute(copied), *connection.execute(current.group_by(resource.c.res_type))]:
+        counts[type_name] = counts.get(type_name, 0) + int(count)
+    return counts

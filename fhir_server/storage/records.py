@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Append-only types: a resource of these is never changed once created, so its one version is its
-# current row and no copy goes to resource_version (ADR 0016). The server writes them in volume.
-UNVERSIONED_TYPES = frozenset({"AuditEvent"})
+# Append-only types: a resource of these is never changed once created (ADR 0016). The server writes
+# them in volume; system history leaves them out.
+APPEND_ONLY_TYPES = frozenset({"AuditEvent"})
 
 
 @dataclass(frozen=True, slots=True)

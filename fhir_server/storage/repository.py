@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -20,7 +19,7 @@ from fhir_server.storage.everything import EverythingQuery, compartment_patients
 from fhir_server.storage.fast import CompiledLookup
 from fhir_server.storage.history import VERSION_COLUMNS, HistoryPage, HistoryQuery, history_page
 from fhir_server.storage.params.common import ExtractContext
-from fhir_server.storage.records import UNVERSIONED_TYPES, Page, Stored
+from fhir_server.storage.records import Page, Stored
 from fhir_server.storage.schema import INDEX_TABLES, resource, resource_version
 from fhir_server.storage.searching import run_search
 from fhir_server.storage.sql_search import CURRENT_COLUMNS
@@ -79,10 +78,8 @@ class SqlStorage:
         """One version of a resource, current or historical."""
         row = self._lookup(_VREAD, {"res_type": type_name, "res_id": res_id, "version": version})
         if row is None:
-            if type_name not in UNVERSIONED_TYPES:
-                return None
-            current = self.read(type_name, res_id)  # an append-only resource's one version
-            return replace(current, method="POST") if current and current.version == version else None
+            current = self.read(type_name, res_id)  # the current version has no copy (ADR 0016)
+            return current if current is not None and current.version == version else None
         _seq, pk, type_, id_, version_, updated, deleted, content, method = row
         return Stored(pk, type_, id_, version_, updated, bool(deleted), content, method)
 

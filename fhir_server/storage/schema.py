@@ -1,8 +1,11 @@
 """Tables shared by SQLite and PostgreSQL; alembic builds both from one chain.
 
 ``resource`` holds the current version of each resource (or its tombstone), ``resource_version``
-every version ever written, append-only. Search reads only ``resource`` and the index tables, so it
-never scans history. Instants are integer microseconds since the epoch (UTC) on both engines.
+the versions it replaced, append-only. On PostgreSQL the current version is not copied there
+(ADR 0016): ``resource.seq`` gives it its place in history. Rows an earlier release wrote, and every
+row on SQLite, have no ``seq``: their current version has its copy in ``resource_version``. Search
+reads only ``resource`` and the index tables, so it never scans history. Instants are integer
+microseconds since the epoch (UTC) on both engines.
 """
 
 from __future__ import annotations
@@ -48,9 +51,16 @@ resource = Table(
     Column("last_updated", BigInteger, nullable=False),
     Column("deleted", Boolean, nullable=False),
     Column("content", LargeBinary, nullable=True),
+    # The current version's place in history (drawn from resource_version's sequence) and how it was
+    # written; NULL when resource_version holds a copy of it.
+    Column("seq", BigInteger, nullable=True),
+    Column("method", String(8), nullable=True),
     UniqueConstraint("res_type", "res_id"),
     Index(None, "res_type", "last_updated"),
     Index(None, "last_updated"),
+)
+Index("ix_resource_seq_present", resource.c.seq, postgresql_where=resource.c.seq.is_not(None)).ddl_if(
+    dialect="postgresql"
 )
 
 resource_version = Table(

@@ -6,7 +6,18 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, text, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    bindparam,
+    delete,
+    insert,
+    literal_column,
+    select,
+    text,
+    tuple_,
+    update,
+)
 
 from fhir_server.errors import MethodNotAllowed
 from fhir_server.model.instants import now_us
@@ -15,22 +26,37 @@ from fhir_server.model.meta import stamp
 from fhir_server.search.query import SearchQuery
 from fhir_server.storage import claims, index_writer
 from fhir_server.storage.bulk import bulk_insert, copy_rows, copy_rows_checked
+from fhir_server.storage.history import current_not_copied
 from fhir_server.storage.indexing import index_rows
 from fhir_server.storage.params.common import ExtractContext
-from fhir_server.storage.records import UNVERSIONED_TYPES, Page, Stored
+from fhir_server.storage.records import APPEND_ONLY_TYPES, Page, Stored
 from fhir_server.storage.schema import appointment_claim, deferred_record, resource, resource_version
 from fhir_server.storage.searching import run_search
 from fhir_server.storage.sql_search import CURRENT_COLUMNS
 
 # Built once: constructing DML per call costs more than executing it.
 _INSERT_CURRENT = insert(resource).returning(resource.c.pk)
+# PostgreSQL: the current version is not copied into resource_version (ADR 0016). It takes its place
+# in history from resource_version's sequence; when replaced, it is moved there with that place.
+_NEXT_SEQ: ColumnElement[int] = literal_column("nextval(pg_get_serial_sequence('resource_version', 'seq'))")
+_INSERT_CURRENT_PG = insert(resource).values(seq=_NEXT_SEQ).returning(resource.c.pk)
+_UPDATE_CURRENT_PG = update(resource).where(resource.c.pk == bindparam("key")).values(seq=_NEXT_SEQ)
+_KEEP_REPLACED = text(
+    "INSERT INTO resource_version (seq, resource_pk, res_type, res_id, version, last_updated, method, deleted,"
+    " content) SELECT seq, pk, res_type, res_id, version, last_updated, method, deleted, content"
+    " FROM resource WHERE pk = :key AND seq IS NOT NULL"
+)  # a row without seq (written by an earlier release) already has its copy
+_NEXT_SEQS = text(
+    "SELECT nextval(seq) FROM (SELECT pg_get_serial_sequence('resource_version', 'seq') AS seq) AS s,"
+    " generate_series(1, :n)"
+)
 _INSERT_CURRENT_MANY = insert(resource).returning(resource.c.pk, sort_by_parameter_order=True)
 _UPDATE_CURRENT = update(resource).where(resource.c.pk == bindparam("key"))
 _INSERT_VERSION = insert(resource_version)
 _NEXT_PKS = text(
     "SELECT nextval(seq) FROM (SELECT pg_get_serial_sequence('resource', 'pk') AS seq) AS s, generate_series(1, :n)"
 )
-_CURRENT_COLUMNS = ("pk", "res_type", "res_id", "version", "last_updated", "deleted", "content")
+_CURRENT_COLUMNS = ("pk", "res_type", "res_id", "version", "last_updated", "deleted", "content", "seq", "method")
 _VERSION_COLUMNS = ("resource_pk", "res_type", "res_id", "version", "last_updated", "method", "deleted", "content")
 _SELECT_CURRENT = select(*CURRENT_COLUMNS).where(
     resource.c.res_type == bindparam("res_type"), resource.c.res_id == bindparam("res_id")
@@ -62,6 +88,8 @@ class Writer:
     def __init__(self, connection: Connection, context: ExtractContext) -> None:
         self.connection = connection
         self.postgres = connection.dialect.name == "postgresql"
+        # Else every version, the current one included, has its copy in resource_version (ADR 0016).
+        self.current_apart = current_not_copied(connection)
         self.context = context
         # Resources this transaction is about to write, by "Type/id": write rules resolve references to them.
         self.pending: dict[str, dict[str, Any]] = {}
@@ -132,18 +160,17 @@ class Writer:
         rows = index_rows(stamped, self.context)
         values = {"version": version, "last_updated": instant, "deleted": False, "content": content}
         if previous is None:
-            row = {"res_type": type_name, "res_id": res_id, **values}
-            pk = self.connection.execute(_INSERT_CURRENT, row).scalar_one()
+            pk = self._insert_current({"res_type": type_name, "res_id": res_id, **values}, method)
         else:
             pk = previous.pk
-            self.connection.execute(_UPDATE_CURRENT, {"key": pk, **values})
+            self._replace_current(pk, values, method)
             if not previous.deleted:
                 index_writer.clear(self.connection, pk)
         index_writer.insert_rows(self.connection, pk, type_name, rows)
         if type_name == "Appointment":
             claims.sync(self.connection, pk, stamped, self.context.zone, new=previous is None)
         saved = Stored(pk, type_name, res_id, version, instant, False, content, method)
-        if type_name not in UNVERSIONED_TYPES:
+        if not self.current_apart:
             self._append_version(saved)
         self._note_terminology(type_name)
         return saved
@@ -190,17 +217,16 @@ class Writer:
         for resource_json, res_id, _method in items:
             stamped = stamp(resource_json, res_id, 1, instant)
             prepared.append((stamped, dumps(stamped)))
-        pks = self._insert_current_many(prepared, instant)
+        pks = self._insert_current_many(prepared, instant, [method for _, _, method in items])
         saved = [
             Stored(pk, r["resourceType"], r["id"], 1, instant, False, content, method)
             for pk, (r, content), (_, _, method) in zip(pks, prepared, items, strict=True)
         ]
-        versioned = [stored for stored in saved if stored.type not in UNVERSIONED_TYPES]
-        if versioned and self.postgres:
-            versions = map(self._version_values, versioned)
+        if not self.current_apart and self.postgres:
+            versions = map(self._version_values, saved)
             copy_rows(self.connection, resource_version, _VERSION_COLUMNS, versions, binary=True)
-        elif versioned:
-            bulk_insert(self.connection, resource_version, [self._version_row(s) for s in versioned])
+        elif not self.current_apart:
+            bulk_insert(self.connection, resource_version, [self._version_row(s) for s in saved])
         indexed = []
         like = None  # consecutive resources often share parts (the AuditEvents of one search)
         for stored, (stamped, _) in zip(saved, prepared, strict=True):
@@ -214,18 +240,38 @@ class Writer:
             self._note_terminology(stored.type)
         return saved
 
-    def _insert_current_many(self, prepared: list[tuple[dict[str, Any], bytes]], instant: int) -> list[int]:
+    def _insert_current_many(
+        self, prepared: list[tuple[dict[str, Any], bytes]], instant: int, methods: list[str]
+    ) -> list[int]:
         """Insert version-1 current rows; their pks in the order given."""
         values = [(r["resourceType"], r["id"], 1, instant, False, content) for r, content in prepared]
         if not self.postgres:
-            rows = [dict(zip(_CURRENT_COLUMNS[1:], row, strict=True)) for row in values]
+            rows = [dict(zip(_CURRENT_COLUMNS[1:7], row, strict=True)) for row in values]
             return list(self.connection.execute(_INSERT_CURRENT_MANY, rows).scalars().all())
         # The pks an INSERT would draw from the same sequence, in order, then one COPY (cheaper than
         # a multi-row INSERT ... RETURNING); a duplicate still raises IntegrityError.
         pks = sorted(self.connection.execute(_NEXT_PKS, {"n": len(prepared)}).scalars().all())
-        numbered = ((pk, *row) for pk, row in zip(pks, values, strict=True))
-        copy_rows_checked(self.connection, resource, _CURRENT_COLUMNS, numbered, binary=True)
+        if not self.current_apart:
+            numbered = ((pk, *row) for pk, row in zip(pks, values, strict=True))
+            copy_rows_checked(self.connection, resource, _CURRENT_COLUMNS[:7], numbered, binary=True)
+            return pks
+        seqs = sorted(self.connection.execute(_NEXT_SEQS, {"n": len(prepared)}).scalars().all())
+        placed = ((pk, *row, seq, method) for pk, row, seq, method in zip(pks, values, seqs, methods, strict=True))
+        copy_rows_checked(self.connection, resource, _CURRENT_COLUMNS, placed, binary=True)
         return pks
+
+    def _insert_current(self, row: dict[str, Any], method: str) -> int:
+        if self.current_apart:
+            return int(self.connection.execute(_INSERT_CURRENT_PG, {**row, "method": method}).scalar_one())
+        return int(self.connection.execute(_INSERT_CURRENT, row).scalar_one())
+
+    def _replace_current(self, pk: int, values: dict[str, Any], method: str) -> None:
+        """Overwrite the current row; when it has no copy, the version it held moves to resource_version first."""
+        if self.current_apart:
+            self.connection.execute(_KEEP_REPLACED, {"key": pk})
+            self.connection.execute(_UPDATE_CURRENT_PG, {"key": pk, **values, "method": method})
+        else:
+            self.connection.execute(_UPDATE_CURRENT, {"key": pk, **values})
 
     def delete(self, previous: Stored) -> Stored:
         """Write a tombstone version: reads answer 410, history keeps it, a PUT revives it."""
@@ -233,12 +279,13 @@ class Writer:
         version = previous.version + 1
         instant = self._next_instant(previous)
         values = {"version": version, "last_updated": instant, "deleted": True, "content": None}
-        self.connection.execute(_UPDATE_CURRENT, {"key": previous.pk, **values})
+        self._replace_current(previous.pk, values, "DELETE")
         index_writer.clear(self.connection, previous.pk)
         if previous.type == "Appointment":
             claims.sync(self.connection, previous.pk, None, self.context.zone)
         tombstone = Stored(previous.pk, previous.type, previous.id, version, instant, True, None, "DELETE")
-        self._append_version(tombstone)
+        if not self.current_apart:
+            self._append_version(tombstone)
         self._note_terminology(previous.type)
         return tombstone
 
@@ -265,6 +312,6 @@ class Writer:
 
 
 def _refuse_change(type_name: str, previous: Stored | None) -> None:
-    # The invariant the history of append-only types rests on, whoever writes (ADR 0016).
-    if previous is not None and type_name in UNVERSIONED_TYPES:
+    # An audit record stays as written, whoever asks, the server included (ADR 0016).
+    if previous is not None and type_name in APPEND_ONLY_TYPES:
         raise MethodNotAllowed("audit-append-only", type=type_name)

@@ -15,6 +15,7 @@ from fhir_server.interactions.bulk_import.report import Report
 from fhir_server.interactions.context import Principal, RequestContext
 from fhir_server.interactions.search import search
 from fhir_server.model.json import dumps, loads
+from fhir_server.storage.history import versions_by_type
 from fhir_server.storage.repository import SqlStorage
 from fhir_server.storage.schema import resource, resource_version
 from tests.conftest import BASE_URL
@@ -69,10 +70,14 @@ def found(storage: SqlStorage, type_name: str, params: list[tuple[str, str]]) ->
 
 
 def count(storage: SqlStorage, table: sa.Table, type_name: str | None = None) -> int:
-    stmt = sa.select(sa.func.count()).select_from(table)
-    if type_name is not None:
-        stmt = stmt.where(table.c.res_type == type_name)
+    """Rows of a table, or versions (copied or current) when the table is resource_version."""
     with storage.engine.connect() as connection:
+        if table is resource_version:
+            versions = versions_by_type(connection)
+            return versions.get(type_name, 0) if type_name is not None else sum(versions.values())
+        stmt = sa.select(sa.func.count()).select_from(table)
+        if type_name is not None:
+            stmt = stmt.where(table.c.res_type == type_name)
         return int(connection.execute(stmt).scalar_one())
 
 

@@ -58,9 +58,12 @@ def test_large_contents_are_compressed_with_lz4_where_postgresql_has_it(storage)
         ).scalar()
     # Past ~2 kB a row's content is compressed; text that repeats itself, like an AuditEvent, compresses well.
     note = " ".join(f"línea {n} de la evolución" for n in range(200))
-    (saved,) = storage.write(
+    (first,) = storage.write(
         lambda writer: writer.create_many([({"resourceType": "Basic", "code": {"text": note}}, "b1", "POST")])
     )
+    # A second version, so the first is moved to resource_version (the current one is not copied there).
+    changed = {"resourceType": "Basic", "code": {"text": note + " (corregida)"}}
+    saved = storage.write(lambda writer: writer.save(changed, "b1", "PUT", first))
     query = "SELECT pg_column_compression(content) FROM {} WHERE {} = :pk"
     with engine.connect() as connection:
         methods = {

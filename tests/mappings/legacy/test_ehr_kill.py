@@ -83,12 +83,9 @@ def _kill_midway(storage: SqlStorage, settings: Settings, legacy: LegacyEhr, rep
 def _state(storage: SqlStorage) -> dict[tuple[str, str], tuple[Any, int]]:
     """Every clinical resource: its content without versionId/lastUpdated, and how many versions it has."""
     with storage.engine.connect() as connection:
-        versions = Counter(
-            (type_name, res_id)
-            for type_name, res_id in connection.execute(
-                sa.select(resource_version.c.res_type, resource_version.c.res_id)
-            )
-        )
+        copied = sa.select(resource_version.c.res_type, resource_version.c.res_id)
+        current = sa.select(resource.c.res_type, resource.c.res_id).where(resource.c.seq.is_not(None))
+        versions = Counter((t, i) for query in (copied, current) for t, i in connection.execute(query))
         rows = connection.execute(sa.select(resource.c.res_type, resource.c.res_id, resource.c.content)).all()
     found = {}
     for type_name, res_id, content in rows:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from fhir_server.mappings.legacy.medly import open_medly_source
 from fhir_server.mappings.legacy.medly.common import rid
 from fhir_server.mappings.legacy.report import ImportReport
 from fhir_server.mappings.legacy.runner import run_import
 from fhir_server.model.json import loads
+from fhir_server.storage.history import versions_by_type
 from fhir_server.storage.repository import SqlStorage
-from fhir_server.storage.schema import resource_version
 from tests.mappings.legacy.medly_data import TODAY
 from tests.mappings.legacy.medly_fixtures import MedlyDump, medly_dump  # noqa: F401 - the fixture
 
@@ -29,7 +27,7 @@ def _import(dump: MedlyDump, storage: SqlStorage, settings: Any) -> ImportReport
 
 def _versions(storage: SqlStorage) -> int:
     with storage.engine.connect() as connection:
-        return int(connection.execute(sa.select(sa.func.count()).select_from(resource_version)).scalar_one())
+        return sum(versions_by_type(connection).values())
 
 
 def _read(storage: SqlStorage, type_name: str, res_id: str) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from datetime import UTC
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from fhir_server.interactions.bundle_entries import parse_entry
 from fhir_server.interactions.context import Principal, RequestContext
@@ -17,8 +16,8 @@ from fhir_server.mappings.legacy.medly import open_medly_source
 from fhir_server.mappings.legacy.medly.extjson import as_int, decode
 from fhir_server.mappings.legacy.records import Mapped
 from fhir_server.model.json import loads
+from fhir_server.storage.history import versions_by_type
 from fhir_server.storage.repository import SqlStorage
-from fhir_server.storage.schema import resource_version
 from tests.mappings.legacy.medly_data import TODAY, ZONE
 from tests.mappings.legacy.medly_fixtures import MedlyDump, medly_dump  # noqa: F401 - the fixture
 
@@ -107,9 +106,8 @@ def _write(storage: SqlStorage, rows: list[Mapped]) -> None:
 
 
 def _versions(storage: SqlStorage) -> dict[str, int]:
-    query = sa.select(resource_version.c.res_type, sa.func.count()).group_by(resource_version.c.res_type)
     with storage.engine.connect() as connection:
-        return {str(kind): int(count) for kind, count in connection.execute(query)}
+        return versions_by_type(connection)
 
 
 def test_every_resource_is_accepted_by_the_write_path_and_references_resolve(storage, medly_tables, medly_dump):  # noqa: F811
