@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fhir_server.errors import PayloadTooLarge
 from fhir_server.i18n import pick_language
+from fhir_server.model.ids import new_token
 from fhir_server.model.json import dumps
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9\-_.]{1,64}")
@@ -29,7 +29,7 @@ class FhirMiddleware:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         incoming = headers.get("x-request-id", "")
-        request_id = incoming if _SAFE_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request_id = incoming if _SAFE_ID.fullmatch(incoming) else new_token()
         scope.setdefault("state", {})["request_id"] = request_id
 
         length = headers.get("content-length", "")

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from collections import deque
 from functools import partial
 from typing import Any
 
 from fhir_server.audit.events import Access, rest_events
 from fhir_server.audit.login import Authentication, authentication_event
+from fhir_server.model.ids import new_id
 from fhir_server.settings import Settings
 from fhir_server.storage.repository import SqlStorage
 from fhir_server.storage.writer import Writer
@@ -208,7 +208,7 @@ class AuditTrail:
 def defer_records(resources: list[dict[str, Any]], writer: Writer) -> None:
     # Committed with the write, indexed by the trail's drain: the write pays one small INSERT.
     for resource in resources:
-        writer.defer(resource, str(uuid.uuid4()))
+        writer.defer(resource, new_id())
 
 
 def _store_batch(resources: list[dict[str, Any]], at_once: bool, outbox_room: int, writer: Writer) -> int:
@@ -218,7 +218,7 @@ def _store_batch(resources: list[dict[str, Any]], at_once: bool, outbox_room: in
     if not at_once:
         defer_records(resources, writer)
         return 0
-    fresh = [(resource, str(uuid.uuid4()), "POST") for resource in resources]
+    fresh = [(resource, new_id(), "POST") for resource in resources]
     return writer.drain_deferred(outbox_room, also=fresh)
 
 

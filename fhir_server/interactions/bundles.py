@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 from urllib.parse import urlencode
 
 import orjson
 
 from fhir_server.interactions.context import RequestContext
+from fhir_server.model.ids import new_id
 from fhir_server.model.instants import fhir_instant, now_us
 from fhir_server.model.json import loads
 from fhir_server.model.summary import select_elements, summarize
@@ -25,7 +25,7 @@ def bundle(
     """A Bundle of the given type; entries keep their stored bytes as JSON fragments."""
     result: dict[str, Any] = {
         "resourceType": "Bundle",
-        "id": str(uuid.uuid4()),
+        "id": new_id(),
         "meta": {"lastUpdated": fhir_instant(now_us())},
         "type": type_,
     }

@@ -7,7 +7,6 @@ references resolved once, then every reference rewritten before anything is writ
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -25,6 +24,7 @@ from fhir_server.interactions.writes import (
     single_match,
     stored_result,
 )
+from fhir_server.model.ids import new_id
 from fhir_server.storage.repository import SqlStorage
 from fhir_server.storage.writer import Writer
 
@@ -106,9 +106,9 @@ class _Run:
                     self.results[entry.index] = stored_result(self.ctx, match, 200, with_location=True)
                     self.map(entry, type_name, match.id)
                     continue
-            new_id = str(uuid.uuid4())
-            self.map(entry, type_name, new_id)
-            creates.append((entry, new_id))
+            created_id = new_id()
+            self.map(entry, type_name, created_id)
+            creates.append((entry, created_id))
         for entry in self.of("PUT"):
             type_name = str(entry.type_name)
             res_id = entry.res_id
@@ -116,7 +116,7 @@ class _Run:
                 with _at(entry):
                     match = single_match(self.writer, self.ctx, type_name, entry.criteria)
                 body_id = (entry.resource or {}).get("id")
-                res_id = match.id if match is not None else body_id if isinstance(body_id, str) else str(uuid.uuid4())
+                res_id = match.id if match is not None else body_id if isinstance(body_id, str) else new_id()
             assert res_id is not None
             self.map(entry, type_name, res_id)
             puts.append((entry, res_id))

@@ -9,7 +9,6 @@ problems can be reported against the form.
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -17,6 +16,7 @@ from typing import Any
 
 from fhir_server.errors import Invalid, Issue
 from fhir_server.model.canonical import LOINC, OBSERVATION_CATEGORY, UCUM, VITAL_SIGNS, structure_definition
+from fhir_server.model.ids import new_id
 from fhir_server.model.profiles import bmi
 
 FIELDS = (
@@ -113,7 +113,7 @@ def _observation(loinc: tuple[str, str], common: dict[str, Any], **content: Any)
     clinic_profile = structure_definition(VITAL_SIGNS[loinc[0]][1])
     return {
         "resourceType": "Observation",
-        "id": str(uuid.uuid4()),
+        "id": new_id(),
         "meta": {"profile": [clinic_profile]},
         "status": "final",
         "category": _VITAL_SIGNS_CATEGORY,

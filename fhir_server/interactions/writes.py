@@ -6,7 +6,6 @@ FhirErrors that roll the transaction back.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from fhir_server.errors import Gone, Invalid, Issue, PreconditionFailed
@@ -14,6 +13,7 @@ from fhir_server.interactions.access import visible
 from fhir_server.interactions.context import RequestContext, Result
 from fhir_server.interactions.criteria import lock_key
 from fhir_server.interactions.rules import after_save, before_delete, before_save
+from fhir_server.model import ids
 from fhir_server.model.instants import http_date, parse_etag, weak_etag
 from fhir_server.model.json import loads
 from fhir_server.model.meta import same_content
@@ -98,7 +98,7 @@ def create_in(
         match = single_match(writer, ctx, resource["resourceType"], criteria)
         if match is not None:
             return stored_result(ctx, match, 200, with_location=True)
-    saved = _save(writer, ctx, resource, new_id or str(uuid.uuid4()), "POST", None)
+    saved = _save(writer, ctx, resource, new_id or ids.new_id(), "POST", None)
     return stored_result(ctx, saved, 201, with_location=True)
 
 
@@ -133,7 +133,7 @@ def conditional_update_in(
         if body_id is not None and body_id != match.id:
             raise Invalid("conditional-id-mismatch", expression=[f"{type_name}.id"], body_id=body_id, match_id=match.id)
         return put_in(writer, ctx, resource, match.id, expected)
-    return put_in(writer, ctx, resource, body_id if isinstance(body_id, str) else str(uuid.uuid4()), expected)
+    return put_in(writer, ctx, resource, body_id if isinstance(body_id, str) else ids.new_id(), expected)
 
 
 def _delete_one(writer: Writer, ctx: RequestContext, current: Stored) -> Result:

@@ -15,6 +15,7 @@ from fhir_server.storage.history import HistoryQuery, versions_by_type
 from fhir_server.storage.records import Stored
 from fhir_server.storage.repository import SqlStorage
 from fhir_server.storage.schema import resource, resource_version
+from fhir_server.storage.writer import Writer
 
 
 def _basic(text: str) -> dict[str, Any]:
@@ -22,9 +23,10 @@ def _basic(text: str) -> dict[str, Any]:
 
 
 def _save(storage: SqlStorage, res_id: str, text: str | None, method: str = "PUT") -> Stored:
-    def work(writer: Any) -> Stored:
+    def work(writer: Writer) -> Stored:
         previous = writer.current("Basic", res_id)
         if text is None:
+            assert previous is not None
             return writer.delete(previous)
         return writer.save(_basic(text), res_id, method, previous)
 

@@ -6,13 +6,13 @@ Provenance goes in with the batch, so a rolled-back batch leaves none.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from fhir_server.audit.events import Access, Actor, rest_events
 from fhir_server.audit.provenance import provenance
 from fhir_server.interactions.auditing import actor_of
 from fhir_server.interactions.context import RequestContext
+from fhir_server.model.ids import new_id
 from fhir_server.model.instants import now_us
 from fhir_server.storage.records import Stored
 from fhir_server.storage.repository import SqlStorage
@@ -39,7 +39,7 @@ def batch_provenances(ctx: RequestContext, saved: list[Stored], per_resource: bo
 
 def write_provenances(writer: Writer, ctx: RequestContext, saved: list[Stored], per_resource: bool = False) -> None:
     """Store the batch's Provenance in the batch's transaction (indexed at once: searchable by target)."""
-    items = [(p, str(uuid.uuid4()), "POST") for p in batch_provenances(ctx, saved, per_resource)]
+    items = [(p, new_id(), "POST") for p in batch_provenances(ctx, saved, per_resource)]
     writer.create_many(items)
 
 
@@ -56,5 +56,5 @@ def record_run(storage: SqlStorage, ctx: RequestContext, detail: str, failed: bo
         operation=OPERATION,
         detail=detail[:1000],
     )
-    events = [(event, str(uuid.uuid4()), "POST") for event in rest_events(access)]
+    events = [(event, new_id(), "POST") for event in rest_events(access)]
     storage.write(lambda writer: writer.create_many(events))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -13,6 +12,7 @@ from fhir_server.interactions.bulk_import.report import Failure, Report, outcome
 from fhir_server.interactions.context import RequestContext
 from fhir_server.interactions.rules import after_save, before_save
 from fhir_server.interactions.writes import put_in
+from fhir_server.model.ids import new_id
 from fhir_server.model.json import loads
 from fhir_server.model.meta import same_content
 from fhir_server.model.references import is_valid_id
@@ -141,7 +141,7 @@ def _parsed(file: str, lines: Sequence[Line], language: str, report: Report, exp
             continue
         res_id = resource.get("id")
         if not isinstance(res_id, str) or not is_valid_id(res_id):
-            res_id = expect.new_id(line.number) if expect.new_id is not None else str(uuid.uuid4())
+            res_id = expect.new_id(line.number) if expect.new_id is not None else new_id()
             resource = {**resource, "id": res_id}
         items.append(_Item(line.number, resource, res_id))
     return items

@@ -9,7 +9,6 @@ one the schedule already has are skipped, so running it twice creates nothing ne
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -18,6 +17,7 @@ from fhir_server.interactions.bundles import bundle
 from fhir_server.interactions.context import RequestContext, Result
 from fhir_server.interactions.operations import Params, operation
 from fhir_server.interactions.writes import location
+from fhir_server.model.ids import new_id
 from fhir_server.model.json import loads
 from fhir_server.model.references import RefKind, parse_reference
 from fhir_server.search.query import parse_query
@@ -182,4 +182,4 @@ def generate_slots(
 
 
 def _new_id() -> str:
-    return str(uuid.uuid4())
+    return new_id()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gc
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import Any, TypeVar
@@ -32,6 +31,7 @@ from fhir_server.interactions.transaction import check_unique, process_in
 from fhir_server.mappings.legacy.accounts import create_accounts
 from fhir_server.mappings.legacy.records import Finding, LegacySource, Mapped
 from fhir_server.mappings.legacy.report import ImportReport
+from fhir_server.model.ids import new_id
 from fhir_server.model.instants import now_us
 from fhir_server.settings import Settings
 from fhir_server.storage.records import Stored
@@ -174,7 +174,7 @@ class ChunkWriter:
                 for owner, saved in _written(entries, owners, results, since):
                     by_row.setdefault(owner, []).append(saved)
                 items = [p for row in by_row.values() for p in batch_provenances(self.ctx, row)]
-                writer.create_many([(p, str(uuid.uuid4()), "POST") for p in items])
+                writer.create_many([(p, new_id(), "POST") for p in items])
             return results
 
         return self.storage.write(work)
