@@ -8,11 +8,13 @@ current row without ``seq`` (SQLite, or written by an earlier release) has its c
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, Select, and_, exists, func, select, text, union_all
+from sqlalchemy import Connection, Engine, Select, and_, exists, func, select, text
 from sqlalchemy.orm import aliased
 
 from fhir_server.storage.records import APPEND_ONLY_TYPES, Stored
@@ -132,32 +134,50 @@ def _current(query: HistoryQuery) -> list[Any]:
     return conditions
 
 
-def _union(query: HistoryQuery, paged: bool) -> Any:
+def _statements(query: HistoryQuery, paged: bool) -> tuple[Select[Any], Select[Any]]:
+    """The copied versions and the current ones, each filtered (and paged) alike."""
     replaced, current = _replaced(query), _current(query)
     if paged and query.before_seq is not None:
         replaced.append(resource_version.c.seq < query.before_seq)
         current.append(resource.c.seq < query.before_seq)
-    return union_all(
+    return (
         select(*VERSION_COLUMNS).where(and_(True, *replaced)),
         select(*_CURRENT_AS_VERSION).where(and_(True, *current)),
-    ).subquery("versions")
+    )
 
 
-def _page_statement(query: HistoryQuery) -> Select[Any]:
-    versions = _union(query, paged=True)
-    return select(versions).order_by(versions.c.seq.desc()).limit(query.count + 1)
+def page_statements(query: HistoryQuery) -> tuple[Select[Any], Select[Any]]:
+    """Each table's newest versions, one page's worth plus one. Two statements, merged in Python:
+    PostgreSQL does not read a UNION ALL of the two in ``seq`` order from their indexes (it sorted
+    every version, 15 ms for 43,000), while each alone is a backward index scan that stops early."""
+    replaced, current = _statements(query, paged=True)
+    limit = query.count + 1
+    return (
+        replaced.order_by(resource_version.c.seq.desc()).limit(limit),
+        current.order_by(resource.c.seq.desc()).limit(limit),
+    )
 
 
 def history_page(connection: Connection, query: HistoryQuery) -> HistoryPage:
     """One page of versions, newest first; the total only for one resource's history."""
-    rows = list(connection.execute(_page_statement(query)))
+    replaced, current = page_statements(query)
+    pages = list(connection.execute(replaced)), list(connection.execute(current))
+    merged = heapq.merge(*pages, key=_seq, reverse=True)
+    rows = list(islice(merged, query.count + 1))
     total = None
     if query.id is not None:
-        total = int(connection.execute(select(func.count()).select_from(_union(query, paged=False))).scalar_one())
+        total = sum(
+            int(connection.execute(select(func.count()).select_from(part.subquery())).scalar_one())
+            for part in _statements(query, paged=False)
+        )
     more = len(rows) > query.count
     rows = rows[: query.count]
     next_seq = rows[-1].seq if more and rows else None
     return HistoryPage([version_to_stored(r) for r in rows], next_seq, total)
+
+
+def _seq(row: Any) -> int:
+    return int(row.seq)
 
 
 def versions_by_type(connection: Connection) -> dict[str, int]:
