@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from fhir_server.storage.records import APPEND_ONLY_TYPES, Stored
 from fhir_server.storage.schema import resource, resource_version
+from fhir_server.storage.sql_search import CURRENT_COLUMNS
 
 VERSION_COLUMNS = (
     resource_version.c.seq,
@@ -31,17 +32,8 @@ VERSION_COLUMNS = (
     resource_version.c.content,
     resource_version.c.method,
 )
-_CURRENT_AS_VERSION = (
-    resource.c.seq,
-    resource.c.pk.label("resource_pk"),
-    resource.c.res_type,
-    resource.c.res_id,
-    resource.c.version,
-    resource.c.last_updated,
-    resource.c.deleted,
-    resource.c.content,
-    resource.c.method,
-)
+# A current row as a version: its place in history first, how it was written last.
+_CURRENT_AS_VERSION = (resource.c.seq, resource.c.pk.label("resource_pk"), *CURRENT_COLUMNS[1:], resource.c.method)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,9 +21,10 @@ from fhir_server.interactions.audit_trail import trail_for
 from fhir_server.interactions.context import Principal, RequestContext
 from fhir_server.storage.history import HistoryQuery
 from fhir_server.storage.repository import SqlStorage
-from fhir_server.storage.schema import resource, resource_version
+from fhir_server.storage.schema import resource_version
 from tests.conftest import BASE_URL
 from tests.fhir_helpers import FHIR_JSON, patient
+from tests.storage.layouts import as_written_before
 
 SYSTEM = RequestContext(BASE_URL, "en", ZoneInfo("America/Guayaquil"), principal=Principal(kind="system"))
 
@@ -120,22 +121,7 @@ def test_no_one_changes_or_deletes_an_audit_event(client: TestClient, storage: S
 
 def test_events_stored_with_version_rows_before_read_the_same(client: TestClient, storage: SqlStorage) -> None:
     event_id = _audited_traffic(client)[-1]
-    if _postgres(storage):
-        with storage.engine.begin() as connection:  # the layout an earlier release wrote
-            row = connection.execute(sa.select(resource).where(resource.c.res_id == event_id)).one()
-            connection.execute(
-                resource_version.insert().values(
-                    resource_pk=row.pk,
-                    res_type=row.res_type,
-                    res_id=row.res_id,
-                    version=row.version,
-                    last_updated=row.last_updated,
-                    method="POST",
-                    deleted=False,
-                    content=row.content,
-                )
-            )
-            connection.execute(resource.update().where(resource.c.pk == row.pk).values(seq=None, method=None))
+    as_written_before(storage, event_id)
     assert client.get(f"/fhir/AuditEvent/{event_id}/_history/1").json()["id"] == event_id
     history = storage.history(HistoryQuery(type="AuditEvent", count=1000)).rows
     assert [row.id for row in history].count(event_id) == 1

@@ -16,6 +16,7 @@ from fhir_server.storage.records import Stored
 from fhir_server.storage.repository import SqlStorage
 from fhir_server.storage.schema import resource, resource_version
 from fhir_server.storage.writer import Writer
+from tests.storage.layouts import as_written_before
 
 
 def _basic(text: str) -> dict[str, Any]:
@@ -37,28 +38,6 @@ def _copies(storage: SqlStorage, res_id: str) -> int:
     with storage.engine.connect() as connection:
         stmt = sa.select(sa.func.count()).select_from(resource_version).where(resource_version.c.res_id == res_id)
         return int(connection.execute(stmt).scalar_one())
-
-
-def _as_written_before(storage: SqlStorage, res_id: str) -> None:
-    """Turn a resource into what an earlier release left: a copy of its current version, no seq."""
-    with storage.engine.begin() as connection:
-        row = connection.execute(sa.select(resource).where(resource.c.res_id == res_id)).one()
-        if row.seq is None:
-            return  # SQLite: already so
-        connection.execute(
-            resource_version.insert().values(
-                seq=row.seq,
-                resource_pk=row.pk,
-                res_type=row.res_type,
-                res_id=row.res_id,
-                version=row.version,
-                last_updated=row.last_updated,
-                method=row.method,
-                deleted=row.deleted,
-                content=row.content,
-            )
-        )
-        connection.execute(resource.update().where(resource.c.pk == row.pk).values(seq=None, method=None))
 
 
 def test_a_resource_lifecycle_reads_back_whole(storage: SqlStorage) -> None:
@@ -91,10 +70,10 @@ def test_a_resource_lifecycle_reads_back_whole(storage: SqlStorage) -> None:
 def test_resources_written_before_keep_one_entry_per_version(storage: SqlStorage) -> None:
     _save(storage, "old", "uno", "POST")
     _save(storage, "old", "dos")
-    _as_written_before(storage, "old")
+    as_written_before(storage, "old")
     third = _save(storage, "old", "tres")
-    _as_written_before(storage, "old")
-    _as_written_before(storage, "old")  # idempotent
+    as_written_before(storage, "old")
+    as_written_before(storage, "old")  # idempotent
     fourth = _save(storage, "old", "cuatro")
     page = storage.history(HistoryQuery(type="Basic", id="old"))
     assert page.total == 4
@@ -107,7 +86,7 @@ def test_resources_written_before_keep_one_entry_per_version(storage: SqlStorage
 def test_system_history_pages_through_both_tables_in_order(storage: SqlStorage) -> None:
     _save(storage, "a", "a1", "POST")
     _save(storage, "b", "b1", "POST")
-    _as_written_before(storage, "b")
+    as_written_before(storage, "b")
     a2 = _save(storage, "a", "a2")
     _save(storage, "c", "c1", "POST")
     _save(storage, "b", "b2")
