@@ -1,0 +1,53 @@
+"""History pages read their rows from the ``seq`` indexes, newest first, and stop after a page.
+
+A first form of ADR 0016 read a UNION ALL of both tables ordered by ``seq``; PostgreSQL 15 sorted every
+version for each page (15 ms at 43,000 versions, growing with the database). Each statement must now
+be a backward index scan under its LIMIT, on a database big enough for the planner to prefer one.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from fhir_server.storage.history import HistoryQuery, page_statements
+from fhir_server.storage.repository import SqlStorage
+
+
+def _basics(start: int, count: int) -> list[tuple[dict[str, Any], str, str]]:
+    return [
+        ({"resourceType": "Basic", "code": {"text": f"b{n}"}}, f"b{n}", "POST") for n in range(start, start + count)
+    ]
+
+
+def _plan_nodes(plan: dict[str, Any]) -> list[str]:
+    found = [plan["Node Type"] + (" Backward" if plan.get("Scan Direction") == "Backward" else "")]
+    for child in plan.get("Plans", []):
+        found += _plan_nodes(child)
+    return found
+
+
+def test_history_pages_scan_the_seq_indexes(storage: SqlStorage) -> None:
+    if storage.engine.dialect.name != "postgresql":
+        pytest.skip("the plans are PostgreSQL's")
+    for start in range(0, 6000, 1000):
+        storage.write(lambda writer, start=start: writer.create_many(_basics(start, 1000)))
+    for n in range(0, 600):  # copies in resource_version
+        storage.write(lambda writer, n=n: writer.save(
+            {"resourceType": "Basic", "code": {"text": f"v{n}"}}, f"b{n}", "PUT", writer.current("Basic", f"b{n}")))  # fmt: skip
+    storage.refresh_statistics()
+    with storage.engine.connect() as connection:
+        for query in (
+            HistoryQuery(count=20),
+            HistoryQuery(type="Basic", count=20),
+            HistoryQuery(count=20, before_seq=3000),
+        ):
+            for statement in page_statements(query):
+                sql = str(statement.compile(storage.engine, compile_kwargs={"literal_binds": True}))
+                [[plan]] = connection.execute(sa.text("EXPLAIN (FORMAT JSON) " + sql)).all()
+                nodes = _plan_nodes((plan if isinstance(plan, list) else json.loads(plan))[0]["Plan"])
+                assert nodes[0] == "Limit" and "Sort" not in nodes, nodes
+                assert any(node.endswith("Scan Backward") for node in nodes), nodes
