@@ -8,19 +8,27 @@ be a backward index scan under its LIMIT, on a database big enough for the plann
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from fhir_server.storage.history import HistoryQuery, page_statements
+from fhir_server.storage.records import Stored
 from fhir_server.storage.repository import SqlStorage
+from fhir_server.storage.writer import Writer
 
 
 def _basics(start: int, count: int) -> list[tuple[dict[str, Any], str, str]]:
     return [
         ({"resourceType": "Basic", "code": {"text": f"b{n}"}}, f"b{n}", "POST") for n in range(start, start + count)
     ]
+
+
+def _revise(res_id: str, writer: Writer) -> Stored:
+    body = {"resourceType": "Basic", "code": {"text": f"{res_id} revised"}}
+    return writer.save(body, res_id, "PUT", writer.current("Basic", res_id))
 
 
 def _plan_nodes(plan: dict[str, Any]) -> list[str]:
@@ -34,10 +42,9 @@ def test_history_pages_scan_the_seq_indexes(storage: SqlStorage) -> None:
     if storage.engine.dialect.name != "postgresql":
         pytest.skip("the plans are PostgreSQL's")
     for start in range(0, 6000, 1000):
-        storage.write(lambda writer, start=start: writer.create_many(_basics(start, 1000)))
-    for n in range(0, 600):  # copies in resource_version
-        storage.write(lambda writer, n=n: writer.save(
-            {"resourceType": "Basic", "code": {"text": f"v{n}"}}, f"b{n}", "PUT", writer.current("Basic", f"b{n}")))  # fmt: skip
+        storage.write(partial(Writer.create_many, items=_basics(start, 1000)))
+    for n in range(600):  # versions replaced, so resource_version has rows too
+        storage.write(partial(_revise, f"b{n}"))
     storage.refresh_statistics()
     with storage.engine.connect() as connection:
         for query in (
