@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import CompoundSelect, Select
 
 
 class CompiledLookup:
     """A select compiled per dialect and run on a pooled raw connection."""
 
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: Select[Any] | CompoundSelect[Any]) -> None:
         self.statement = statement
         self._compiled: dict[str, tuple[str, list[str] | None]] = {}
 

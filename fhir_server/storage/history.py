@@ -33,7 +33,7 @@ VERSION_COLUMNS = (
     resource_version.c.method,
 )
 # A current row as a version: its place in history first, how it was written last.
-_CURRENT_AS_VERSION = (resource.c.seq, resource.c.pk.label("resource_pk"), *CURRENT_COLUMNS[1:], resource.c.method)
+CURRENT_AS_VERSION = (resource.c.seq, resource.c.pk.label("resource_pk"), *CURRENT_COLUMNS[1:], resource.c.method)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +134,7 @@ def _statements(query: HistoryQuery, paged: bool) -> tuple[Select[Any], Select[A
         current.append(resource.c.seq < query.before_seq)
     return (
         select(*VERSION_COLUMNS).where(and_(True, *replaced)),
-        select(*_CURRENT_AS_VERSION).where(and_(True, *current)),
+        select(*CURRENT_AS_VERSION).where(and_(True, *current)),
     )
 
 
@@ -170,13 +170,3 @@ def history_page(connection: Connection, query: HistoryQuery) -> HistoryPage:
 
 def _seq(row: Any) -> int:
     return int(row.seq)
-
-
-def versions_by_type(connection: Connection) -> dict[str, int]:
-    """How many versions each type has, copied or current (what every write adds one to)."""
-    counts: dict[str, int] = {}
-    copied = select(resource_version.c.res_type, func.count()).group_by(resource_version.c.res_type)
-    current = select(resource.c.res_type, func.count()).where(resource.c.seq.is_not(None))
-    for type_name, count in [*connection.execute(copied), *connection.execute(current.group_by(resource.c.res_type))]:
-        counts[type_name] = counts.get(type_name, 0) + int(count)
-    return counts

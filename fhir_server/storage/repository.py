@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, bindparam, select, text
+from sqlalchemy import Connection, Engine, bindparam, select, text, union_all
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from fhir_server.commit_guard import claim_commit
@@ -17,7 +17,7 @@ from fhir_server.search.query import SearchQuery
 from fhir_server.storage.engine import WRITE_OPTION
 from fhir_server.storage.everything import EverythingQuery, compartment_patients, everything_page
 from fhir_server.storage.fast import CompiledLookup
-from fhir_server.storage.history import VERSION_COLUMNS, HistoryPage, HistoryQuery, history_page
+from fhir_server.storage.history import CURRENT_AS_VERSION, VERSION_COLUMNS, HistoryPage, HistoryQuery, history_page
 from fhir_server.storage.params.common import ExtractContext
 from fhir_server.storage.records import Page, Stored
 from fhir_server.storage.schema import INDEX_TABLES, resource, resource_version
@@ -40,11 +40,20 @@ _READ = CompiledLookup(
 _VERSIONS = select(resource.c.res_type, resource.c.res_id, resource.c.version, resource.c.last_updated).where(
     resource.c.res_type.in_(bindparam("types", expanding=True)), resource.c.deleted.is_(False)
 )
+# One round trip whichever table holds the version: a copy, or the current row kept apart (ADR 0016).
 _VREAD = CompiledLookup(
-    select(*VERSION_COLUMNS).where(
-        resource_version.c.res_type == bindparam("res_type"),
-        resource_version.c.res_id == bindparam("res_id"),
-        resource_version.c.version == bindparam("version"),
+    union_all(
+        select(*VERSION_COLUMNS).where(
+            resource_version.c.res_type == bindparam("res_type"),
+            resource_version.c.res_id == bindparam("res_id"),
+            resource_version.c.version == bindparam("version"),
+        ),
+        select(*CURRENT_AS_VERSION).where(
+            resource.c.res_type == bindparam("res_type"),
+            resource.c.res_id == bindparam("res_id"),
+            resource.c.version == bindparam("version"),
+            resource.c.seq.is_not(None),
+        ),
     )
 )
 
@@ -78,8 +87,7 @@ class SqlStorage:
         """One version of a resource, current or historical."""
         row = self._lookup(_VREAD, {"res_type": type_name, "res_id": res_id, "version": version})
         if row is None:
-            current = self.read(type_name, res_id)  # the current version has no copy (ADR 0016)
-            return current if current is not None and current.version == version else None
+            return None
         _seq, pk, type_, id_, version_, updated, deleted, content, method = row
         return Stored(pk, type_, id_, version_, updated, bool(deleted), content, method)
 

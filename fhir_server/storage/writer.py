@@ -52,11 +52,11 @@ _NEXT_SEQS = text(
 )
 _INSERT_CURRENT_MANY = insert(resource).returning(resource.c.pk, sort_by_parameter_order=True)
 _UPDATE_CURRENT = update(resource).where(resource.c.pk == bindparam("key"))
-_INSERT_VERSION = insert(resource_version)
 _NEXT_PKS = text(
     "SELECT nextval(seq) FROM (SELECT pg_get_serial_sequence('resource', 'pk') AS seq) AS s, generate_series(1, :n)"
 )
-_CURRENT_COLUMNS = ("pk", "res_type", "res_id", "version", "last_updated", "deleted", "content", "seq", "method")
+_CURRENT_COLUMNS = ("pk", "res_type", "res_id", "version", "last_updated", "deleted", "content")
+_PLACED_COLUMNS = (*_CURRENT_COLUMNS, "seq", "method")  # a current row with its place in history
 _VERSION_COLUMNS = ("resource_pk", "res_type", "res_id", "version", "last_updated", "method", "deleted", "content")
 _SELECT_CURRENT = select(*CURRENT_COLUMNS).where(
     resource.c.res_type == bindparam("res_type"), resource.c.res_id == bindparam("res_id")
@@ -170,8 +170,7 @@ class Writer:
         if type_name == "Appointment":
             claims.sync(self.connection, pk, stamped, self.context.zone, new=previous is None)
         saved = Stored(pk, type_name, res_id, version, instant, False, content, method)
-        if not self.current_apart:
-            self._append_version(saved)
+        self._copy_versions([saved])
         self._note_terminology(type_name)
         return saved
 
@@ -222,11 +221,7 @@ class Writer:
             Stored(pk, r["resourceType"], r["id"], 1, instant, False, content, method)
             for pk, (r, content), (_, _, method) in zip(pks, prepared, items, strict=True)
         ]
-        if not self.current_apart and self.postgres:
-            versions = map(self._version_values, saved)
-            copy_rows(self.connection, resource_version, _VERSION_COLUMNS, versions, binary=True)
-        elif not self.current_apart:
-            bulk_insert(self.connection, resource_version, [self._version_row(s) for s in saved])
+        self._copy_versions(saved)
         indexed = []
         like = None  # consecutive resources often share parts (the AuditEvents of one search)
         for stored, (stamped, _) in zip(saved, prepared, strict=True):
@@ -246,18 +241,18 @@ class Writer:
         """Insert version-1 current rows; their pks in the order given."""
         values = [(r["resourceType"], r["id"], 1, instant, False, content) for r, content in prepared]
         if not self.postgres:
-            rows = [dict(zip(_CURRENT_COLUMNS[1:7], row, strict=True)) for row in values]
+            rows = [dict(zip(_CURRENT_COLUMNS[1:], row, strict=True)) for row in values]
             return list(self.connection.execute(_INSERT_CURRENT_MANY, rows).scalars().all())
         # The pks an INSERT would draw from the same sequence, in order, then one COPY (cheaper than
         # a multi-row INSERT ... RETURNING); a duplicate still raises IntegrityError.
         pks = sorted(self.connection.execute(_NEXT_PKS, {"n": len(prepared)}).scalars().all())
         if not self.current_apart:
             numbered = ((pk, *row) for pk, row in zip(pks, values, strict=True))
-            copy_rows_checked(self.connection, resource, _CURRENT_COLUMNS[:7], numbered, binary=True)
+            copy_rows_checked(self.connection, resource, _CURRENT_COLUMNS, numbered, binary=True)
             return pks
         seqs = sorted(self.connection.execute(_NEXT_SEQS, {"n": len(prepared)}).scalars().all())
         placed = ((pk, *row, seq, method) for pk, row, seq, method in zip(pks, values, seqs, methods, strict=True))
-        copy_rows_checked(self.connection, resource, _CURRENT_COLUMNS, placed, binary=True)
+        copy_rows_checked(self.connection, resource, _PLACED_COLUMNS, placed, binary=True)
         return pks
 
     def _insert_current(self, row: dict[str, Any], method: str) -> int:
@@ -284,8 +279,7 @@ class Writer:
         if previous.type == "Appointment":
             claims.sync(self.connection, previous.pk, None, self.context.zone)
         tombstone = Stored(previous.pk, previous.type, previous.id, version, instant, True, None, "DELETE")
-        if not self.current_apart:
-            self._append_version(tombstone)
+        self._copy_versions([tombstone])
         self._note_terminology(previous.type)
         return tombstone
 
@@ -307,8 +301,15 @@ class Writer:
     def _version_row(cls, stored: Stored) -> dict[str, Any]:
         return dict(zip(_VERSION_COLUMNS, cls._version_values(stored), strict=True))
 
-    def _append_version(self, stored: Stored) -> None:
-        self.connection.execute(_INSERT_VERSION, self._version_row(stored))
+    def _copy_versions(self, saved: list[Stored]) -> None:
+        """Copy versions just written into resource_version, unless the current one is kept apart (ADR 0016)."""
+        if self.current_apart:
+            return
+        if self.postgres:
+            versions = map(self._version_values, saved)
+            copy_rows(self.connection, resource_version, _VERSION_COLUMNS, versions, binary=True)
+        else:
+            bulk_insert(self.connection, resource_version, [self._version_row(s) for s in saved])
 
 
 def _refuse_change(type_name: str, previous: Stored | None) -> None:

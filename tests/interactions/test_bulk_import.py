@@ -15,10 +15,10 @@ from fhir_server.interactions.bulk_import.report import Report
 from fhir_server.interactions.context import Principal, RequestContext
 from fhir_server.interactions.search import search
 from fhir_server.model.json import dumps, loads
-from fhir_server.storage.history import versions_by_type
 from fhir_server.storage.repository import SqlStorage
 from fhir_server.storage.schema import resource, resource_version
 from tests.conftest import BASE_URL
+from tests.storage.layouts import versions_by_type
 
 CEDULA = "https://www.registrocivil.gob.ec/cedula"
 CTX = RequestContext(BASE_URL, "en", ZoneInfo("America/Guayaquil"), principal=Principal(kind="system"))

@@ -1,6 +1,8 @@
-"""Storage layouts of earlier releases, made by hand for the tests that read them."""
+"""Storage layouts: an earlier release's, made by hand, and versions counted in both tables."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 import sqlalchemy as sa
 
@@ -28,3 +30,18 @@ def as_written_before(storage: SqlStorage, res_id: str) -> None:
             )
         )
         connection.execute(resource.update().where(resource.c.pk == row.pk).values(seq=None, method=None))
+
+
+def versions_by_resource(connection: sa.Connection) -> Counter[tuple[str, str]]:
+    """How many versions each (type, id) has: copies in resource_version plus current rows without one."""
+    copied = sa.select(resource_version.c.res_type, resource_version.c.res_id)
+    current = sa.select(resource.c.res_type, resource.c.res_id).where(resource.c.seq.is_not(None))
+    return Counter((t, i) for query in (copied, current) for t, i in connection.execute(query))
+
+
+def versions_by_type(connection: sa.Connection) -> dict[str, int]:
+    """How many versions each type has (what every write adds one to)."""
+    counts: Counter[str] = Counter()
+    for (type_name, _), count in versions_by_resource(connection).items():
+        counts[type_name] += count
+    return dict(counts)

@@ -11,12 +11,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from fhir_server.storage.history import HistoryQuery, versions_by_type
+from fhir_server.storage.history import HistoryQuery
 from fhir_server.storage.records import Stored
 from fhir_server.storage.repository import SqlStorage
 from fhir_server.storage.schema import resource, resource_version
 from fhir_server.storage.writer import Writer
-from tests.storage.layouts import as_written_before
+from tests.storage.layouts import as_written_before, versions_by_type
 
 
 def _basic(text: str) -> dict[str, Any]:

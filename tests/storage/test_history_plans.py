@@ -8,16 +8,22 @@ be a backward index scan under its LIMIT, on a database big enough for the plann
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
+from fhir_server.storage.engine import make_engine
 from fhir_server.storage.history import HistoryQuery, page_statements
+from fhir_server.storage.migrate import upgrade
+from fhir_server.storage.params.common import ExtractContext
 from fhir_server.storage.records import Stored
 from fhir_server.storage.repository import SqlStorage
 from fhir_server.storage.writer import Writer
+from tests.conftest import BASE_URL, _postgres_database
 
 
 def _basics(start: int, count: int) -> list[tuple[dict[str, Any], str, str]]:
@@ -38,9 +44,20 @@ def _plan_nodes(plan: dict[str, Any]) -> list[str]:
     return found
 
 
-def test_history_pages_scan_the_seq_indexes(storage: SqlStorage) -> None:
-    if storage.engine.dialect.name != "postgresql":
-        pytest.skip("the plans are PostgreSQL's")
+@pytest.fixture
+def postgres_storage() -> Iterator[SqlStorage]:
+    for url in _postgres_database():
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            yield SqlStorage(engine, context=ExtractContext(ZoneInfo("America/Guayaquil"), BASE_URL))
+        finally:
+            engine.dispose()
+
+
+@pytest.mark.postgres
+def test_history_pages_scan_the_seq_indexes(postgres_storage: SqlStorage) -> None:
+    storage = postgres_storage
     for start in range(0, 6000, 1000):
         storage.write(partial(Writer.create_many, items=_basics(start, 1000)))
     for n in range(600):  # versions replaced, so resource_version has rows too

@@ -23,7 +23,6 @@ from fhir_server.mappings.legacy.runner import run_import
 from fhir_server.model import canonical as c
 from fhir_server.model.json import loads
 from fhir_server.settings import Settings
-from fhir_server.storage.history import versions_by_type
 from fhir_server.storage.repository import SqlStorage
 from fhir_server.storage.schema import metadata, resource
 from tests.auth.test_reset_flow import reset_site
@@ -31,6 +30,7 @@ from tests.clinic.conftest import load_clinic
 from tests.mappings.legacy.conftest import LegacyEhr, stored_dpa
 from tests.security.logins import PASSWORD as LOGIN_PASSWORD
 from tests.security.logins import login
+from tests.storage.layouts import versions_by_type
 
 CLINICAL_TYPES = ("Patient", "Practitioner", "Appointment", "Encounter", "Observation", "ClinicalImpression",
                   "Condition", "MedicationRequest", "FamilyMemberHistory", "Coverage", "List")  # fmt: skip

@@ -26,9 +26,10 @@ import sqlalchemy as sa
 from fhir_server.model.json import loads
 from fhir_server.settings import Settings
 from fhir_server.storage.repository import SqlStorage
-from fhir_server.storage.schema import metadata, resource, resource_version
+from fhir_server.storage.schema import metadata, resource
 from tests.clinic.conftest import load_clinic
 from tests.mappings.legacy.conftest import LegacyEhr, scratch_ehr
+from tests.storage.layouts import versions_by_resource
 
 ROOT = Path(__file__).resolve().parents[3]
 AUDIT = ("AuditEvent", "Provenance")
@@ -83,9 +84,7 @@ def _kill_midway(storage: SqlStorage, settings: Settings, legacy: LegacyEhr, rep
 def _state(storage: SqlStorage) -> dict[tuple[str, str], tuple[Any, int]]:
     """Every clinical resource: its content without versionId/lastUpdated, and how many versions it has."""
     with storage.engine.connect() as connection:
-        copied = sa.select(resource_version.c.res_type, resource_version.c.res_id)
-        current = sa.select(resource.c.res_type, resource.c.res_id).where(resource.c.seq.is_not(None))
-        versions = Counter((t, i) for query in (copied, current) for t, i in connection.execute(query))
+        versions = versions_by_resource(connection)
         rows = connection.execute(sa.select(resource.c.res_type, resource.c.res_id, resource.c.content)).all()
     found = {}
     for type_name, res_id, content in rows:

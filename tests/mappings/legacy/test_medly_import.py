@@ -9,10 +9,10 @@ from fhir_server.mappings.legacy.medly.common import rid
 from fhir_server.mappings.legacy.report import ImportReport
 from fhir_server.mappings.legacy.runner import run_import
 from fhir_server.model.json import loads
-from fhir_server.storage.history import versions_by_type
 from fhir_server.storage.repository import SqlStorage
 from tests.mappings.legacy.medly_data import TODAY
 from tests.mappings.legacy.medly_fixtures import MedlyDump, medly_dump  # noqa: F401 - the fixture
+from tests.storage.layouts import versions_by_type
 
 PER_CONSULTATION = ("consulta-sin-medico", "signos-vitales-perdidos")
 

@@ -16,10 +16,10 @@ from fhir_server.mappings.legacy.medly import open_medly_source
 from fhir_server.mappings.legacy.medly.extjson import as_int, decode
 from fhir_server.mappings.legacy.records import Mapped
 from fhir_server.model.json import loads
-from fhir_server.storage.history import versions_by_type
 from fhir_server.storage.repository import SqlStorage
 from tests.mappings.legacy.medly_data import TODAY, ZONE
 from tests.mappings.legacy.medly_fixtures import MedlyDump, medly_dump  # noqa: F401 - the fixture
+from tests.storage.layouts import versions_by_type
 
 EVERY_CONSULTATION = ("consulta-sin-medico", "signos-vitales-perdidos")
 
