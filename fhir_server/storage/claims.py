@@ -8,19 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import tzinfo
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select
+from sqlalchemy import Connection, Select, and_, bindparam, delete, insert, or_, select, text
 
 from fhir_server.errors import Conflict
 from fhir_server.model.datetimes import BadDate, date_range
 from fhir_server.model.instants import to_datetime
 from fhir_server.model.references import RefKind, parse_reference
+from fhir_server.storage import driver
 from fhir_server.storage.schema import appointment_claim, resource
 
 ACTIVE = frozenset({"proposed", "pending", "booked", "arrived", "checked-in"})
 CLAIMING_TYPES = frozenset({"Patient", "Practitioner", "Location", "Slot"})
 _MOST_COLLISIONS = 100  # enough to name one: the 409 names the first actor that collides
+_DROP = delete(appointment_claim).where(appointment_claim.c.resource_pk == bindparam("pk"))
+_CLAIM_MANY_PG = text(
+    "INSERT INTO appointment_claim (resource_pk, actor, start_us, end_us) SELECT CAST(:pk AS bigint), *"
+    " FROM unnest(CAST(:actors AS varchar[]), CAST(:starts AS bigint[]), CAST(:ends AS bigint[]))"
+)  # one statement for the three or four claims (a multi-row insert pipelines one per row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +83,8 @@ def claims_of(appointment: dict[str, Any], zone: tzinfo) -> list[tuple[str, int,
         actors.append(actor.get("reference") if isinstance(actor, dict) else None)
     actors += [s.get("reference") for s in appointment.get("slot", []) if isinstance(s, dict)]
     claims: list[tuple[str, int, int]] = []
-    for text in actors:
-        ref = parse_reference(text) if isinstance(text, str) else None
+    for reference in actors:
+        ref = parse_reference(reference) if isinstance(reference, str) else None
         if ref is not None and ref.kind is RefKind.RELATIVE and ref.type in CLAIMING_TYPES:
             key = f"{ref.type}/{ref.id}"
             if all(key != c[0] for c in claims):
@@ -89,20 +96,33 @@ def collision(connection: Connection, pk: int | None, claims: list[tuple[str, in
     """The first existing claim another appointment holds that these claims overlap (in the claims' order).
 
     One statement for all the actors: a booking claims three or four, and each round trip waits."""
+    params: dict[str, Any] = {"pk": pk, "most": _MOST_COLLISIONS}
+    for position, (actor, start, end) in enumerate(claims):
+        params.update({f"actor_{position}": actor, f"start_{position}": start, f"end_{position}": end})
+    rows = driver.fetch(connection, _collision_query(len(claims), pk is not None), params)
+    found = {row[0]: Collision(row[0], row[1], row[2], row[3]) for row in rows}
+    return next((found[actor] for actor, _, _ in claims if actor in found), None)
+
+
+@cache
+def _collision_query(count: int, other_than_pk: bool) -> Select[Any]:
+    """The lookup for ``count`` claims, built once per count (bookings claim three or four)."""
     claim = appointment_claim
     overlaps = [
-        and_(claim.c.actor == actor, claim.c.start_us < end, claim.c.end_us > start) for actor, start, end in claims
+        and_(
+            claim.c.actor == bindparam(f"actor_{n}"),
+            claim.c.start_us < bindparam(f"end_{n}"),
+            claim.c.end_us > bindparam(f"start_{n}"),
+        )
+        for n in range(count)
     ]
     stmt = (
         select(claim.c.actor, resource.c.res_id, claim.c.start_us, claim.c.end_us)
         .join(resource, resource.c.pk == claim.c.resource_pk)
         .where(or_(*overlaps))
-        .limit(_MOST_COLLISIONS)
+        .limit(bindparam("most"))
     )
-    if pk is not None:
-        stmt = stmt.where(claim.c.resource_pk != pk)
-    found = {row[0]: Collision(row[0], row[1], row[2], row[3]) for row in connection.execute(stmt)}
-    return next((found[actor] for actor, _, _ in claims if actor in found), None)
+    return stmt.where(claim.c.resource_pk != bindparam("pk")) if other_than_pk else stmt
 
 
 def sync(
@@ -110,13 +130,17 @@ def sync(
 ) -> None:
     """Replace the claims of an appointment (none when deleted or no longer active); ``new``: it has none yet."""
     if not new:
-        connection.execute(delete(appointment_claim).where(appointment_claim.c.resource_pk == pk))
+        driver.run(connection, _DROP, {"pk": pk})
     claims = claims_of(appointment, zone) if appointment is not None else []
     if not claims:
         return
     found = collision(connection, pk, claims)
     if found is not None:
         raise double_booking(found, zone)
+    if connection.dialect.name == "postgresql":
+        actors, starts, ends = (list(column) for column in zip(*claims, strict=True))
+        driver.run(connection, _CLAIM_MANY_PG, {"pk": pk, "actors": actors, "starts": starts, "ends": ends})
+        return
     connection.execute(
         insert(appointment_claim), [{"resource_pk": pk, "actor": a, "start_us": s, "end_us": e} for a, s, e in claims]
     )

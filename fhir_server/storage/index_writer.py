@@ -8,6 +8,7 @@ from operator import itemgetter
 
 from sqlalchemy import Connection, bindparam, delete, insert, literal_column, select
 
+from fhir_server.storage import driver
 from fhir_server.storage.bulk import bulk_insert, copy_rows, execute_checked, postgres_types
 from fhir_server.storage.indexing import IndexRows
 from fhir_server.storage.params.common import Row
@@ -32,7 +33,7 @@ _CLEAR_ALL_POSTGRES = _postgres_clear_all()
 def clear(connection: Connection, pk: int) -> None:
     """Remove every index row of a resource."""
     if connection.dialect.name == "postgresql":
-        connection.execute(_CLEAR_ALL_POSTGRES, {"pk": pk})  # type: ignore[call-overload]
+        driver.run(connection, _CLEAR_ALL_POSTGRES, {"pk": pk})  # type: ignore[arg-type]
         return
     for statement in _DELETES.values():
         connection.execute(statement, {"pk": pk})

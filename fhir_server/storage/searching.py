@@ -21,7 +21,8 @@ def _stored(row: Any) -> Stored:
 
 
 def _count(connection: Connection, query: SearchQuery) -> int:
-    return int(execute(connection, count_plan(query), lambda: build_count(query)).scalar_one())
+    ((count,),) = execute(connection, count_plan(query), lambda: build_count(query))
+    return int(count)
 
 
 def _estimate(connection: Connection, query: SearchQuery) -> int | None:
@@ -35,7 +36,7 @@ def _estimate(connection: Connection, query: SearchQuery) -> int | None:
 def run_search(connection: Connection, query: SearchQuery) -> Page:
     """One page of current resources matching the query, with the cursor of the next page."""
     sort_columns = len(query.sort)  # the sort values follow the resource columns
-    raw = list(execute(connection, page_plan(query, connection.dialect.name), lambda: build_page(query)[0]))
+    raw = execute(connection, page_plan(query, connection.dialect.name), lambda: build_page(query)[0])
     rows = [_stored(r) for r in raw[: query.count]]
     next_cursor = None
     if len(raw) > query.count and rows:

@@ -13,14 +13,14 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
-from sqlalchemy.engine.cursor import CursorResult
 from sqlalchemy.sql import Select
 
+from fhir_server.storage.driver import fetch_sql
 from fhir_server.storage.search_plan import Plan
 
 log = logging.getLogger(__name__)
@@ -35,10 +35,10 @@ _cache: dict[tuple[Any, ...], str] = {}
 _filling = threading.Lock()  # searches run in threads: eviction must not race another fill
 
 
-def execute(connection: Connection, plan: Plan | None, build: Callable[[], Select[Any]]) -> CursorResult[Any]:
-    """Run the statement ``build()`` returns, from the cached SQL of its shape when there is one."""
+def execute(connection: Connection, plan: Plan | None, build: Callable[[], Select[Any]]) -> Sequence[Sequence[Any]]:
+    """The rows of the statement ``build()`` returns, from the cached SQL of its shape when there is one."""
     if plan is None or not plan.values:
-        return connection.execute(build())
+        return list(connection.execute(build()))
     dialect = connection.dialect
     key = (_dialect_key(dialect), *plan.key)
     sql = _cache.get(key)
@@ -46,14 +46,16 @@ def execute(connection: Connection, plan: Plan | None, build: Callable[[], Selec
         statement = build()
         sql = _fill(key, dialect, plan, statement)
         if sql is None:
-            return connection.execute(statement)
+            return list(connection.execute(statement))
     elif sql is _UNUSABLE:
-        return connection.execute(build())
+        return list(connection.execute(build()))
     elif VERIFY:
         fresh = compiled(dialect, build())
         if fresh is None or fresh[0] != sql or _typed(fresh[1]) != _typed(plan.values):
             raise AssertionError(f"cached search SQL differs from a fresh build: {plan.key}")
-    return connection.exec_driver_sql(sql, tuple(plan.values))
+    if dialect.name == "postgresql":  # SQLAlchemy's execution machinery costs about as much as the lookup
+        return fetch_sql(connection, sql, tuple(plan.values))
+    return list(connection.exec_driver_sql(sql, tuple(plan.values)))
 
 
 def compiled(dialect: Dialect, statement: Select[Any]) -> tuple[str, list[Any]] | None:

@@ -24,13 +24,13 @@ from fhir_server.model.instants import now_us
 from fhir_server.model.json import dumps, loads
 from fhir_server.model.meta import stamp
 from fhir_server.search.query import SearchQuery
-from fhir_server.storage import claims, index_writer
+from fhir_server.storage import claims, driver, index_writer
 from fhir_server.storage.bulk import bulk_insert, copy_rows, copy_rows_checked
 from fhir_server.storage.history import current_not_copied
 from fhir_server.storage.indexing import index_rows
 from fhir_server.storage.params.common import ExtractContext
 from fhir_server.storage.records import APPEND_ONLY_TYPES, Page, Stored
-from fhir_server.storage.schema import appointment_claim, deferred_record, resource, resource_version
+from fhir_server.storage.schema import deferred_record, resource, resource_version
 from fhir_server.storage.searching import run_search
 from fhir_server.storage.sql_search import CURRENT_COLUMNS
 
@@ -69,6 +69,19 @@ _CURRENT_MANY_PG = text(
     " JOIN unnest(CAST(:types AS varchar[]), CAST(:ids AS varchar[])) AS k(t, i)"
     " ON r.res_type = k.t AND r.res_id = k.i ORDER BY r.res_type, r.res_id FOR UPDATE OF r"
 )  # locked in one order whatever the order asked: two transactions over the same resources cannot deadlock
+_CLAIMED = text("SELECT 1 FROM appointment_claim WHERE actor = :actor LIMIT 1")
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+_DEFER_MANY_PG = text(
+    "INSERT INTO deferred_record (res_type, res_id, content)"
+    " SELECT * FROM unnest(CAST(:types AS varchar[]), CAST(:ids AS varchar[]), CAST(:contents AS bytea[]))"
+)
+_TAKE_DEFERRED = (
+    select(deferred_record.c.seq, deferred_record.c.res_id, deferred_record.c.content)
+    .order_by(deferred_record.c.seq)
+    .limit(bindparam("n"))
+)
+_TAKE_DEFERRED_PG = _TAKE_DEFERRED.with_for_update(skip_locked=True)  # rows another worker holds are its
+_DROP_DEFERRED_PG = text("DELETE FROM deferred_record WHERE seq = ANY(CAST(:seqs AS bigint[]))")
 _VERSIONS = select(resource.c.res_type, resource.c.res_id, resource.c.version, resource.c.last_updated).where(
     resource.c.res_type.in_(bindparam("types", expanding=True)), resource.c.deleted.is_(False)
 )
@@ -103,16 +116,16 @@ class Writer:
     def current(self, type_name: str, res_id: str) -> Stored | None:
         """The current row, locked until commit (FOR UPDATE on PostgreSQL; SQLite is serialised)."""
         stmt = _SELECT_CURRENT_LOCKED if self.postgres else _SELECT_CURRENT
-        row = self.connection.execute(stmt, {"res_type": type_name, "res_id": res_id}).first()
-        return row_to_stored(row) if row is not None else None
+        rows = driver.fetch(self.connection, stmt, {"res_type": type_name, "res_id": res_id})
+        return Stored(*rows[0]) if rows else None
 
     def current_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Stored]:
         """The current rows of many (type, id) pairs, locked like ``current``; absent ones are missing."""
         found: dict[tuple[str, str], Stored] = {}
         if self.postgres and keys:
             types, ids = [k[0] for k in keys], [k[1] for k in keys]
-            for row in self.connection.execute(_CURRENT_MANY_PG, {"types": types, "ids": ids}):
-                stored = row_to_stored(row)
+            for row in driver.fetch(self.connection, _CURRENT_MANY_PG, {"types": types, "ids": ids}):
+                stored = Stored(*row)
                 found[(stored.type, stored.id)] = stored
             return found
         for start in range(0, len(keys), 500):
@@ -125,14 +138,13 @@ class Writer:
 
     def is_claimed(self, actor: str) -> bool:
         """True when an active appointment holds time for this actor (e.g. ``Slot/1``)."""
-        stmt = select(appointment_claim.c.resource_pk).where(appointment_claim.c.actor == actor).limit(1)
-        return self.connection.execute(stmt).first() is not None
+        return bool(driver.fetch(self.connection, _CLAIMED, {"actor": actor}))
 
     def lock(self, key: str) -> None:
         """Serialise writers on a key until commit (advisory lock; SQLite already has one writer)."""
         if self.postgres:
             digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
-            self.connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": digest})
+            driver.run(self.connection, _ADVISORY_LOCK, {"k": digest})
 
     def search(self, query: SearchQuery) -> Page:
         """Search inside this transaction (sees its own writes)."""
@@ -186,6 +198,11 @@ class Writer:
         """Store the deferred resources raw (called by the transaction's owner before it commits)."""
         items, self.deferred = self.deferred, []
         if items:
+            if self.postgres:  # one statement whatever the count (executemany pipelines a statement per row)
+                types, ids = [r["resourceType"] for r, _ in items], [res_id for _, res_id in items]
+                contents = [dumps(r) for r, _ in items]
+                driver.run(self.connection, _DEFER_MANY_PG, {"types": types, "ids": ids, "contents": contents})
+                return
             rows = [{"res_type": r["resourceType"], "res_id": res_id, "content": dumps(r)} for r, res_id in items]
             self.connection.execute(insert(deferred_record), rows)
 
@@ -194,17 +211,16 @@ class Writer:
 
         ``also`` (resource, id, method) are created in the same statements: one set of COPYs for both.
         """
-        rows: Sequence[Any] = ()
+        rows: Sequence[tuple[Any, ...]] = ()
         if limit > 0:
-            stmt = select(deferred_record.c.seq, deferred_record.c.res_id, deferred_record.c.content)
-            stmt = stmt.order_by(deferred_record.c.seq).limit(limit)
-            if self.postgres:
-                stmt = stmt.with_for_update(skip_locked=True)
-            rows = self.connection.execute(stmt).all()
-        self.create_many([*((loads(row.content), row.res_id, "POST") for row in rows), *also])
+            rows = driver.fetch(self.connection, _TAKE_DEFERRED_PG if self.postgres else _TAKE_DEFERRED, {"n": limit})
+        self.create_many([*((loads(content), res_id, "POST") for _, res_id, content in rows), *also])
         if rows:
-            seqs = [row.seq for row in rows]
-            self.connection.execute(delete(deferred_record).where(deferred_record.c.seq.in_(seqs)))
+            seqs = [seq for seq, _, _ in rows]
+            if self.postgres:
+                driver.run(self.connection, _DROP_DEFERRED_PG, {"seqs": seqs})
+            else:
+                self.connection.execute(delete(deferred_record).where(deferred_record.c.seq.in_(seqs)))
         return len(rows)
 
     def create_many(self, items: list[tuple[dict[str, Any], str, str]]) -> list[Stored]:
@@ -243,30 +259,33 @@ class Writer:
         if not self.postgres:
             rows = [dict(zip(_CURRENT_COLUMNS[1:], row, strict=True)) for row in values]
             return list(self.connection.execute(_INSERT_CURRENT_MANY, rows).scalars().all())
+        n = {"n": len(prepared)}
         # The pks an INSERT would draw from the same sequence, in order, then one COPY (cheaper than
         # a multi-row INSERT ... RETURNING); a duplicate still raises IntegrityError.
-        pks = sorted(self.connection.execute(_NEXT_PKS, {"n": len(prepared)}).scalars().all())
+        pks = sorted(pk for (pk,) in driver.fetch(self.connection, _NEXT_PKS, n))
         if not self.current_apart:
             numbered = ((pk, *row) for pk, row in zip(pks, values, strict=True))
             copy_rows_checked(self.connection, resource, _CURRENT_COLUMNS, numbered, binary=True)
             return pks
-        seqs = sorted(self.connection.execute(_NEXT_SEQS, {"n": len(prepared)}).scalars().all())
+        seqs = sorted(seq for (seq,) in driver.fetch(self.connection, _NEXT_SEQS, n))
         placed = ((pk, *row, seq, method) for pk, row, seq, method in zip(pks, values, seqs, methods, strict=True))
         copy_rows_checked(self.connection, resource, _PLACED_COLUMNS, placed, binary=True)
         return pks
 
     def _insert_current(self, row: dict[str, Any], method: str) -> int:
         if self.current_apart:
-            return int(self.connection.execute(_INSERT_CURRENT_PG, {**row, "method": method}).scalar_one())
-        return int(self.connection.execute(_INSERT_CURRENT, row).scalar_one())
+            ((pk,),) = driver.fetch(self.connection, _INSERT_CURRENT_PG, {**row, "method": method})
+        else:
+            ((pk,),) = driver.fetch(self.connection, _INSERT_CURRENT, row)
+        return int(pk)
 
     def _replace_current(self, pk: int, values: dict[str, Any], method: str) -> None:
         """Overwrite the current row; when it has no copy, the version it held moves to resource_version first."""
         if self.current_apart:
-            self.connection.execute(_KEEP_REPLACED, {"key": pk})
-            self.connection.execute(_UPDATE_CURRENT_PG, {"key": pk, **values, "method": method})
+            driver.run(self.connection, _KEEP_REPLACED, {"key": pk})
+            driver.run(self.connection, _UPDATE_CURRENT_PG, {"key": pk, **values, "method": method})
         else:
-            self.connection.execute(_UPDATE_CURRENT, {"key": pk, **values})
+            driver.run(self.connection, _UPDATE_CURRENT, {"key": pk, **values})
 
     def delete(self, previous: Stored) -> Stored:
         """Write a tombstone version: reads answer 410, history keeps it, a PUT revives it."""
