@@ -11,7 +11,7 @@ from datetime import tzinfo
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, delete, insert, or_, select, text
+from sqlalchemy import Connection, Select, and_, bindparam, delete, or_, select
 
 from fhir_server.errors import Conflict
 from fhir_server.model.datetimes import BadDate, date_range
@@ -24,10 +24,6 @@ ACTIVE = frozenset({"proposed", "pending", "booked", "arrived", "checked-in"})
 CLAIMING_TYPES = frozenset({"Patient", "Practitioner", "Location", "Slot"})
 _MOST_COLLISIONS = 100  # enough to name one: the 409 names the first actor that collides
 _DROP = delete(appointment_claim).where(appointment_claim.c.resource_pk == bindparam("pk"))
-_CLAIM_MANY_PG = text(
-    "INSERT INTO appointment_claim (resource_pk, actor, start_us, end_us) SELECT CAST(:pk AS bigint), *"
-    " FROM unnest(CAST(:actors AS varchar[]), CAST(:starts AS bigint[]), CAST(:ends AS bigint[]))"
-)  # one statement for the three or four claims (a multi-row insert pipelines one per row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,10 +133,5 @@ def sync(
     found = collision(connection, pk, claims)
     if found is not None:
         raise double_booking(found, zone)
-    if connection.dialect.name == "postgresql":
-        actors, starts, ends = (list(column) for column in zip(*claims, strict=True))
-        driver.run(connection, _CLAIM_MANY_PG, {"pk": pk, "actors": actors, "starts": starts, "ends": ends})
-        return
-    connection.execute(
-        insert(appointment_claim), [{"resource_pk": pk, "actor": a, "start_us": s, "end_us": e} for a, s, e in claims]
-    )
+    rows = [(pk, actor, start, end) for actor, start, end in claims]
+    driver.insert_values(connection, appointment_claim, ("resource_pk", "actor", "start_us", "end_us"), rows)

@@ -12,10 +12,10 @@ serialisation failure, and the 503 on a lost connection, apply as they did.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Executable, Insert, Update
+from sqlalchemy import Connection, Executable, Insert, Table, Update, insert
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.sql import ClauseElement
 
@@ -23,6 +23,7 @@ from fhir_server.storage.bulk import driver_errors
 
 _DIALECT = postgresql_psycopg.dialect()  # type: ignore[no-untyped-call]
 Params = Mapping[str, Any]
+_MOST_ROWS = 500  # rows per INSERT: a bundle's outbox records can be many, each a few kB
 
 
 @cache
@@ -56,6 +57,33 @@ def fetch_sql(connection: Connection, sql: str, params: Params | Sequence[Any]) 
             return cursor.fetchall() if cursor.description is not None else []
         finally:
             cursor.close()
+
+
+def insert_values(
+    connection: Connection, table: Table, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert a few rows (values in ``columns`` order) with one multi-row INSERT.
+
+    On PostgreSQL a VALUES list with a parameter per value: the outbox records of a write took 80-88 µs
+    of client CPU this way against 228-268 µs as column arrays through ``unnest`` (psycopg dumps arrays
+    element by element) and more as an executemany (a pipelined statement per row)."""
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    for start in range(0, len(rows), _MOST_ROWS):
+        part = rows[start : start + _MOST_ROWS]
+        sql = _values_sql(table.name, columns, len(part))
+        params = [value for row in part for value in row]
+        driver: Any = connection.connection.driver_connection
+        with driver_errors(connection, sql):
+            driver.execute(sql, params).close()
+
+
+@lru_cache(maxsize=256)
+def _values_sql(table: str, columns: tuple[str, ...], count: int) -> str:
+    row = f"({', '.join(['%s'] * len(columns))})"
+    # Identifiers come from the schema, never from input.
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * count)}"  # noqa: S608
 
 
 def run(connection: Connection, statement: Executable, params: Params) -> None:

@@ -71,10 +71,6 @@ _CURRENT_MANY_PG = text(
 )  # locked in one order whatever the order asked: two transactions over the same resources cannot deadlock
 _CLAIMED = text("SELECT 1 FROM appointment_claim WHERE actor = :actor LIMIT 1")
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
-_DEFER_MANY_PG = text(
-    "INSERT INTO deferred_record (res_type, res_id, content)"
-    " SELECT * FROM unnest(CAST(:types AS varchar[]), CAST(:ids AS varchar[]), CAST(:contents AS bytea[]))"
-)
 _TAKE_DEFERRED = (
     select(deferred_record.c.seq, deferred_record.c.res_id, deferred_record.c.content)
     .order_by(deferred_record.c.seq)
@@ -198,13 +194,8 @@ class Writer:
         """Store the deferred resources raw (called by the transaction's owner before it commits)."""
         items, self.deferred = self.deferred, []
         if items:
-            if self.postgres:  # one statement whatever the count (executemany pipelines a statement per row)
-                types, ids = [r["resourceType"] for r, _ in items], [res_id for _, res_id in items]
-                contents = [dumps(r) for r, _ in items]
-                driver.run(self.connection, _DEFER_MANY_PG, {"types": types, "ids": ids, "contents": contents})
-                return
-            rows = [{"res_type": r["resourceType"], "res_id": res_id, "content": dumps(r)} for r, res_id in items]
-            self.connection.execute(insert(deferred_record), rows)
+            rows = [(r["resourceType"], res_id, dumps(r)) for r, res_id in items]
+            driver.insert_values(self.connection, deferred_record, ("res_type", "res_id", "content"), rows)
 
     def drain_deferred(self, limit: int, also: Sequence[tuple[dict[str, Any], str, str]] = ()) -> int:
         """Turn up to ``limit`` deferred records into resources (skipping rows another worker holds).

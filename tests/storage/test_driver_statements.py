@@ -72,3 +72,18 @@ def test_an_update_sets_only_the_columns_given() -> None:
 def test_a_statement_with_values_of_its_own_is_refused(statement: sa.Executable) -> None:
     with pytest.raises(ValueError, match="values of its own"):
         driver.postgres_sql(statement)
+
+
+def test_many_rows_in_one_insert_or_a_few(storage: SqlStorage) -> None:
+    """Values are bound, never rendered (quotes and bytes pass whole); over 500 rows go in several INSERTs."""
+    rows = [("Basic", f"d-{n}'; --", f'{{"n": {n}, "q": "\\u0027"}}'.encode()) for n in range(1_101)]
+    columns = ("res_type", "res_id", "content")
+
+    def work(writer: Writer) -> list[tuple[object, ...]]:
+        driver.insert_values(writer.connection, deferred_record, columns, rows)
+        query = sa.select(deferred_record.c.res_type, deferred_record.c.res_id, deferred_record.c.content)
+        found = [tuple(row) for row in writer.connection.execute(query.order_by(deferred_record.c.seq))]
+        writer.connection.execute(sa.delete(deferred_record))
+        return found
+
+    assert storage.write(work) == rows
