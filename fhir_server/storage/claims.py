@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import tzinfo
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, bindparam, delete, or_, select
@@ -100,7 +100,7 @@ def collision(connection: Connection, pk: int | None, claims: list[tuple[str, in
     return next((found[actor] for actor, _, _ in claims if actor in found), None)
 
 
-@cache
+@lru_cache(maxsize=32)  # bounded: a client chooses how many participants an appointment has
 def _collision_query(count: int, other_than_pk: bool) -> Select[Any]:
     """The lookup for ``count`` claims, built once per count (bookings claim three or four)."""
     claim = appointment_claim

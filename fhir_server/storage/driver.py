@@ -12,7 +12,7 @@ serialisation failure, and the 503 on a lost connection, apply as they did.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Executable, Insert, Table, Update, insert
@@ -26,9 +26,10 @@ Params = Mapping[str, Any]
 _MOST_ROWS = 500  # rows per INSERT: a bundle's outbox records can be many, each a few kB
 
 
-@cache
+@lru_cache(maxsize=1024)  # bounded: an appointment's claim lookup is built per number of claims
 def postgres_sql(statement: ClauseElement, column_keys: tuple[str, ...] | None = None) -> str:
-    """The statement's PostgreSQL SQL with ``%(name)s`` placeholders (``column_keys``: an INSERT's columns)."""
+    """The statement's PostgreSQL SQL with ``%(name)s`` placeholders (``column_keys``: the columns an INSERT or
+    UPDATE sets). Kept per statement object: statements are built once (module constants, cached builders)."""
     compiled: Any = statement.compile(dialect=_DIALECT, column_keys=list(column_keys) if column_keys else None)
     carried = [name for name, bind in compiled.binds.items() if not bind.required or bind.callable is not None]
     if carried:  # values built into the statement (``limit(1)``) would not reach the driver
@@ -50,9 +51,9 @@ def fetch(connection: Connection, statement: Executable, params: Params) -> list
 
 def fetch_sql(connection: Connection, sql: str, params: Params | Sequence[Any]) -> list[tuple[Any, ...]]:
     """The rows of PostgreSQL SQL run on the connection's driver."""
-    driver: Any = connection.connection.driver_connection
+    dbapi: Any = connection.connection.driver_connection
     with driver_errors(connection, sql):
-        cursor = driver.execute(sql, params)
+        cursor = dbapi.execute(sql, params)
         try:
             return cursor.fetchall() if cursor.description is not None else []
         finally:
@@ -74,9 +75,9 @@ def insert_values(
         part = rows[start : start + _MOST_ROWS]
         sql = _values_sql(table.name, columns, len(part))
         params = [value for row in part for value in row]
-        driver: Any = connection.connection.driver_connection
+        dbapi: Any = connection.connection.driver_connection
         with driver_errors(connection, sql):
-            driver.execute(sql, params).close()
+            dbapi.execute(sql, params).close()
 
 
 @lru_cache(maxsize=256)
@@ -92,6 +93,6 @@ def run(connection: Connection, statement: Executable, params: Params) -> None:
         connection.execute(statement, dict(params))
         return
     sql = _sql(statement, params)
-    driver: Any = connection.connection.driver_connection
+    dbapi: Any = connection.connection.driver_connection
     with driver_errors(connection, sql):
-        driver.execute(sql, params).close()
+        dbapi.execute(sql, params).close()

@@ -108,6 +108,22 @@ def test_no_double_booking_of_a_practitioner_room_or_patient(client, clinic):
     assert client.get("/fhir/Appointment/a2").status_code == 404
 
 
+def test_a_group_appointment_claims_every_participant(client, clinic):
+    """Many claims in one lookup and one insert (a group session): the one that collides is named."""
+    group = [f"Patient/g{n}" for n in range(40)]
+    for reference in group:
+        put(client, {"resourceType": "Patient", "id": reference.split("/")[1], "name": [{"family": "Quishpe"}]})
+    session = book(client, appointment("grupo", "2026-12-02T09:00:00-05:00", "2026-12-02T10:00:00-05:00",
+                                       "Practitioner/dr1", *group))  # fmt: skip
+    assert session.status_code == 201
+    later = book(client, appointment("g-later", "2026-12-02T09:50:00-05:00", "2026-12-02T10:20:00-05:00",
+                                     "Patient/p1", "Patient/g39"))  # fmt: skip
+    assert later.status_code == 409 and "Patient/g39" in later.json()["issue"][0]["diagnostics"]
+    after = book(client, appointment("g-after", "2026-12-02T10:00:00-05:00", "2026-12-02T10:30:00-05:00",
+                                     "Practitioner/dr1", *group[::-1]))  # fmt: skip
+    assert after.status_code == 201
+
+
 def test_cancelling_frees_the_time(client, clinic):
     body = appointment("a1", "2026-12-01T09:00:00-05:00", "2026-12-01T09:30:00-05:00", "Practitioner/dr1")
     assert book(client, body).status_code == 201
