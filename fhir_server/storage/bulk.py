@@ -67,10 +67,3 @@ def copy_rows_checked(
     """``copy_rows`` whose database errors arrive as SQLAlchemy's (``driver_errors``)."""
     with driver_errors(connection, f"COPY {table.name}"):
         copy_rows(connection, table, columns, rows, binary=binary)
-
-
-def execute_checked(connection: Connection, statement: str, params: dict[str, Any]) -> None:
-    """One statement on the driver (PostgreSQL only), its errors arriving as SQLAlchemy's."""
-    driver: Any = connection.connection.driver_connection
-    with driver_errors(connection, statement):
-        driver.execute(statement, params).close()

@@ -73,11 +73,7 @@ def insert_values(
         return
     for start in range(0, len(rows), _MOST_ROWS):
         part = rows[start : start + _MOST_ROWS]
-        sql = _values_sql(table.name, columns, len(part))
-        params = [value for row in part for value in row]
-        dbapi: Any = connection.connection.driver_connection
-        with driver_errors(connection, sql):
-            dbapi.execute(sql, params).close()
+        run_sql(connection, _values_sql(table.name, columns, len(part)), [value for row in part for value in row])
 
 
 @lru_cache(maxsize=256)
@@ -92,7 +88,11 @@ def run(connection: Connection, statement: Executable, params: Params) -> None:
     if connection.dialect.name != "postgresql":
         connection.execute(statement, dict(params))
         return
-    sql = _sql(statement, params)
+    run_sql(connection, _sql(statement, params), params)
+
+
+def run_sql(connection: Connection, sql: str, params: Params | Sequence[Any]) -> None:
+    """Run PostgreSQL SQL on the connection's driver, its errors arriving as SQLAlchemy's."""
     dbapi: Any = connection.connection.driver_connection
     with driver_errors(connection, sql):
         dbapi.execute(sql, params).close()

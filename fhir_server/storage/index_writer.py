@@ -9,7 +9,7 @@ from operator import itemgetter
 from sqlalchemy import Connection, bindparam, delete, insert, literal_column, select
 
 from fhir_server.storage import driver
-from fhir_server.storage.bulk import bulk_insert, copy_rows, execute_checked, postgres_types
+from fhir_server.storage.bulk import bulk_insert, copy_rows, postgres_types
 from fhir_server.storage.indexing import IndexRows
 from fhir_server.storage.params.common import Row
 from fhir_server.storage.schema import INDEX_TABLES
@@ -58,7 +58,7 @@ def insert_rows(connection: Connection, pk: int, res_type: str, rows: IndexRows)
             for column in _VALUE_COLUMNS[kind]:
                 params[f"{kind}_{column}"] = [row.get(column) for row in kind_rows]
             shape.append((kind, 0))
-        execute_checked(connection, _insert_statement(tuple(shape)), params)
+        driver.run_sql(connection, _insert_statement(tuple(shape)), params)
         return
     for kind, kind_rows in rows.items():
         connection.execute(_INSERTS[kind], [{**row, "resource_pk": pk, "res_type": res_type} for row in kind_rows])
