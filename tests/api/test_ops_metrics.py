@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from fhir_server.api import metrics
 from fhir_server.api.app import create_app
 from fhir_server.api.metrics import job_counts
 from fhir_server.api.route_label import label
@@ -152,3 +154,16 @@ def test_without_a_token_metrics_answer_loopback_only(client: TestClient, live_s
     response = httpx.get(f"{root}/metrics", timeout=10)
     assert response.status_code == 200
     assert re.search(r"^fhir_requests_total\{", response.text, re.MULTILINE)
+
+
+def test_the_cached_process_id_follows_a_fork() -> None:
+    """Multiprocess values tell workers apart by this id: a forked child must not keep its parent's."""
+    process_id = metrics._ProcessId()
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.write(write, str(process_id()).encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert int(os.read(read, 32)) == child
+    assert process_id() == os.getpid()
