@@ -33,7 +33,7 @@ class AccessLogMiddleware:
         route = label(scope["method"], scope["path"])
         started = time.perf_counter()
         status = 500
-        in_progress = metrics.IN_PROGRESS.labels(route.interaction)
+        in_progress = metrics.in_progress(route.interaction)
         in_progress.inc()
 
         async def send_recording_status(message: Message) -> None:
