@@ -184,17 +184,26 @@ def agents(actor: Actor, server: str, interaction: str) -> list[dict[str, Any]]:
     return found
 
 
+# Codings every event repeats, built once and shared (nothing changes an event once built).
+_XREQUEST_ID = coding(BALP_ENTITY_TYPE, "XrequestId")
+_PERSON = coding(ENTITY_TYPE, "1", "Person")
+_PATIENT_ROLE = coding(OBJECT_ROLE, "1", "Patient")
+_SYSTEM_OBJECT = coding(ENTITY_TYPE, "2", "System Object")
+_DOMAIN_RESOURCE = coding(OBJECT_ROLE, "4", "Domain Resource")
+_QUERY_ROLE = coding(OBJECT_ROLE, "24", "Query")
+
+
 def transaction_entity(request_id: str) -> dict[str, Any]:
     """entity[transaction]: the X-Request-Id, to join the event with logs and the client's own records."""
-    return {"what": {"identifier": {"value": request_id}}, "type": coding(BALP_ENTITY_TYPE, "XrequestId")}
+    return {"what": {"identifier": {"value": request_id}}, "type": _XREQUEST_ID}
 
 
 def patient_entity(patient_id: str) -> dict[str, Any]:
     """entity[patient]: whose record was touched."""
     return {
         "what": {"reference": f"Patient/{patient_id}"},
-        "type": coding(ENTITY_TYPE, "1", "Person"),
-        "role": coding(OBJECT_ROLE, "1", "Patient"),
+        "type": _PERSON,
+        "role": _PATIENT_ROLE,
     }
 
 
@@ -203,16 +212,16 @@ def data_entity(type_name: str, res_id: str, version: int | None) -> dict[str, A
     reference = f"{type_name}/{res_id}" + (f"/_history/{version}" if version is not None else "")
     return {
         "what": {"reference": reference},
-        "type": coding(ENTITY_TYPE, "2", "System Object"),
-        "role": coding(OBJECT_ROLE, "4", "Domain Resource"),
+        "type": _SYSTEM_OBJECT,
+        "role": _DOMAIN_RESOURCE,
     }
 
 
 def query_entity(path: str, query: str) -> dict[str, Any]:
     """entity[query]: the raw query base64-encoded (keeps malicious input verbatim), readable in description."""
     return {
-        "type": coding(ENTITY_TYPE, "2", "System Object"),
-        "role": coding(OBJECT_ROLE, "24", "Query"),
+        "type": _SYSTEM_OBJECT,
+        "role": _QUERY_ROLE,
         "description": f"{path}?{unquote_plus(query)}"[:MAX_DESCRIPTION],
         "query": base64.b64encode(query.encode()).decode("ascii"),
     }

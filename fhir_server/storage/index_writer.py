@@ -103,24 +103,29 @@ def _insert_statement(shape: tuple[tuple[str, int], ...]) -> str:
 
 def insert_many(connection: Connection, resources: list[tuple[int, str, IndexRows]]) -> None:
     """Write the index rows of many resources, one multi-row INSERT (COPY on PostgreSQL) per index table."""
-    by_kind: dict[str, list[tuple[int, str, Row]]] = {}
+    # Grouped by resource, not by row: a tuple per row here was a tenth of the audit trail's time.
+    by_kind: dict[str, list[tuple[int, str, list[Row]]]] = {}
     for pk, res_type, rows in resources:
         for kind, kind_rows in rows.items():
-            by_kind.setdefault(kind, []).extend((pk, res_type, row) for row in kind_rows)
-    for kind, entries in by_kind.items():
-        if not entries:
-            continue
+            if kind_rows:
+                by_kind.setdefault(kind, []).append((pk, res_type, kind_rows))
+    postgres = connection.dialect.name == "postgresql"
+    for kind, groups in by_kind.items():
         table = INDEX_TABLES[kind]
-        if connection.dialect.name != "postgresql":
-            bulk_insert(connection, table, [{**row, "resource_pk": pk, "res_type": t} for pk, t, row in entries])
+        if not postgres:
+            merged = [{**row, "resource_pk": pk, "res_type": t} for pk, t, rows in groups for row in rows]
+            bulk_insert(connection, table, merged)
             continue
         # COPY value rows straight from the extracted rows (no merged dict per row); the columns are
         # those of the kind's first row, as ``bulk_insert`` takes them.
-        first = entries[0][2]
+        first = groups[0][2][0]
         fields = [c.name for c in table.columns if c.name in first and c.name not in ("resource_pk", "res_type")]
         values = _getter(fields)
         copy_rows(
-            connection, table, ["resource_pk", "res_type", *fields], ((pk, t, *values(row)) for pk, t, row in entries)
+            connection,
+            table,
+            ["resource_pk", "res_type", *fields],
+            ((pk, t, *values(row)) for pk, t, rows in groups for row in rows),
         )
 
 
