@@ -21,8 +21,9 @@ wrk2 does): a latency counts from the moment its request was due, so a server th
 rate shows it in every percentile. ``--warmup S`` runs the same traffic for S seconds before timing
 starts (a new server's first requests build its caches and connections); writes made during the
 warm-up are checked like the others, and the CPU and memory figures cover the timed part only.
-Prints requests/s by kind, p50/p95/p99, non-2xx by status, 5xx, server RSS at start and end,
-then checks: every acknowledged write present, no duplicate conditional create, no double booking.
+Prints requests/s by kind, p50/p95/p99, non-2xx by status, 5xx, server RSS at start and end, the
+server's CPU, with ``--spawn`` the CPU of its database's PostgreSQL backends, and the share of all the
+machine's cores busy during the timed part (clients, server and PostgreSQL share them), then checks: every acknowledged write present, no duplicate conditional create, no double booking.
 Exit status 1 when the check finds a problem or a 5xx occurred.
 """
 
@@ -45,6 +46,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from pg_scratch import BackendCpu
 from soak_check import check
 from soak_traffic import MIXES, ClientReport, Target, headers, run_client, seed_resources
 
@@ -80,6 +82,13 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy() -> tuple[int, int]:
+    """(busy, total) clock ticks of all cores since boot, from /proc/stat (Linux)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -95,6 +104,7 @@ class Spawned:
         with self.admin.connect() as connection:
             connection.execute(sa.text(f'CREATE DATABASE "{self.name}"'))
         url = sa.make_url(admin_url).set(database=self.name).render_as_string(hide_password=False)
+        self.admin_dsn = admin_url.replace("postgresql+psycopg://", "postgresql://", 1)
         port = _free_port()
         self.base = f"http://127.0.0.1:{port}/fhir"
         env = {**os.environ, "FHIR_DATABASE_URL": url, "FHIR_AUTH_ENABLED": "false", "FHIR_BASE_URL": self.base,
@@ -259,6 +269,8 @@ def main() -> int:
         print(f"soak: {args.clients} client processes, {args.seconds:.0f} s, {pacing}, mix {args.mix} ({weights}), "
               f"server {mode}")  # fmt: skip
         cpu_before: list[float] = []
+        machine_before: list[tuple[int, int]] = []
+        backends: list[BackendCpu] = []
         if args.warmup > 0:
             _rss_line("before the warm-up", pid)
 
@@ -266,6 +278,10 @@ def main() -> int:
             _rss_line("at start" + (" of the timed part" if args.warmup > 0 else ""), pid)
             if pid:
                 cpu_before.append(cpu_seconds(pid))
+            machine_before.append(machine_busy())
+            if spawned:
+                backends.append(BackendCpu(spawned.admin_dsn, [spawned.name]))
+                backends[0].start()
 
         reports, elapsed = run(target, args.clients, args.mix, args.seconds, args.rate, args.warmup, timed)
         errors = report(reports, elapsed)
@@ -274,6 +290,14 @@ def main() -> int:
             used = cpu_seconds(pid) - cpu_before[0]
             print(f"server CPU: {used:.1f} s in {elapsed:.1f} s ({used / elapsed:.2f} cores), "
                   f"{1000 * used / max(total, 1):.2f} ms per request")  # fmt: skip
+        if backends and spawned:
+            total = sum(len(r.timeline) for r in reports)
+            used = backends[0].finish()[spawned.name]
+            print(f"PostgreSQL CPU (the scratch database's backends): {used:.1f} s ({used / elapsed:.2f} cores), "
+                  f"{1000 * used / max(total, 1):.2f} ms per request")  # fmt: skip
+        if machine_before:
+            busy, ticks = (now - then for now, then in zip(machine_busy(), machine_before[0], strict=True))
+            print(f"machine: {100 * busy / max(ticks, 1):.0f} % of all cores busy during the timed part")
         generator = sum(r.cpu_s for r in reports)
         ran = elapsed + args.warmup
         print(f"load generator CPU ({args.clients} client processes, warm-up included): {generator:.1f} s, "
