@@ -15,6 +15,7 @@ with the storage directly, never through the write rules, so auditing never audi
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from fhir_server.audit.events import Access, Actor, rest_events
 from fhir_server.audit.login import Authentication
@@ -57,8 +58,27 @@ def patients_of_stored(rows: Iterable[Stored]) -> tuple[str, ...]:
         if row.type == "Patient":
             found[row.id] = None
         elif row.content is not None and in_patient_compartment(row.type):
-            found.update(dict.fromkeys(sorted(patients_of(loads(row.content)))))
+            found.update(dict.fromkeys(_patients_in(row.content)))
     return tuple(found)
+
+
+# Small contents are remembered by their bytes: equal contents name the same patients, and the same
+# versions come back page after page (a patient's latest vital signs). Parsing them only for the
+# audit was 2 % of the workers' time under the soak. Bounded: 2,048 contents of at most 16 KB.
+_REMEMBERED_SIZE = 16 * 1024
+
+
+def _patients_in(content: bytes) -> tuple[str, ...]:
+    if len(content) <= _REMEMBERED_SIZE:
+        return _remembered_patients_in(content)
+    return _parsed_patients_in(content)
+
+
+def _parsed_patients_in(content: bytes) -> tuple[str, ...]:
+    return tuple(sorted(patients_of(loads(content))))
+
+
+_remembered_patients_in = lru_cache(maxsize=2048)(_parsed_patients_in)
 
 
 def record_access(

@@ -57,6 +57,19 @@ def test_patients_of_stored_rows():
     assert patients_of_stored(rows) == ("p1", "p2", "p3")
 
 
+def test_patients_of_stored_rows_seen_again_or_large():
+    """Contents are remembered by their bytes: the same id with other content names its own patients,
+    and a content too large to remember is read each time."""
+    first = stored("Observation", "o1", {"subject": {"reference": "Patient/p1"}})
+    moved = stored("Observation", "o1", {"subject": {"reference": "Patient/p2"}})
+    note = "x" * 20_000
+    large = stored("Observation", "o2", {"subject": {"reference": "Patient/p3"}, "note": [{"text": note}]})
+    for _ in range(2):
+        assert patients_of_stored([first]) == ("p1",)
+        assert patients_of_stored([moved]) == ("p2",)
+        assert patients_of_stored([large, first]) == ("p3", "p1")
+
+
 def test_read_and_search_events_after_a_flush(storage, trail):
     ctx = context(DOCTOR, request_id="req-read")
     record_access(ctx, "read", "Observation", "o1", ["p1"], 200, version=2)
