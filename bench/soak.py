@@ -23,7 +23,8 @@ starts (a new server's first requests build its caches and connections); writes 
 warm-up are checked like the others, and the CPU and memory figures cover the timed part only.
 Prints requests/s by kind, p50/p95/p99, non-2xx by status, 5xx, server RSS at start and end, the
 server's CPU, with ``--spawn`` the CPU of its database's PostgreSQL backends, and the share of all the
-machine's cores busy during the timed part (clients, server and PostgreSQL share them), then checks: every acknowledged write present, no duplicate conditional create, no double booking.
+machine's cores busy during the timed part (clients, server and PostgreSQL share them), then checks:
+every acknowledged write present, no duplicate conditional create, no double booking.
 Exit status 1 when the check finds a problem or a 5xx occurred.
 """
 
