@@ -17,7 +17,7 @@ import time
 import uuid
 
 import sqlalchemy as sa
-from pg_scratch import BackendCpu, scratch_database
+from pg_scratch import BackendCpu, libpq_url, scratch_database
 
 from fhir_server.audit.events import Access, Actor
 from fhir_server.interactions.audit_trail import AuditTrail
@@ -82,7 +82,7 @@ def _measure(engine: sa.Engine, args: argparse.Namespace, database: str) -> None
     trail.flush()
     timed = accesses(args.events)
     events_before, rows_before = _count(engine)
-    backends = BackendCpu(args.admin_url.replace("postgresql+psycopg://", "postgresql://", 1), [database])
+    backends = BackendCpu(libpq_url(args.admin_url), [database])
     backends.start()
     cpu_before, wall_before = time.process_time(), time.monotonic()
     for start in range(0, len(timed), 200):  # a tick's worth at a time, as the trail's thread sees them

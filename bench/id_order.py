@@ -12,22 +12,21 @@ Usage: python bench/id_order.py [--rows 2000000] [--more 200000] [--admin-url UR
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
+import uuid
 from collections.abc import Callable
 
 import psycopg
-from pg_scratch import _process_cpu, scratch_database
+from pg_scratch import libpq_url, process_cpu, scratch_database
 
-from fhir_server.model.ids import _VARIANT, new_id
+from fhir_server.model.ids import new_id
 
 _BATCH = 500
 
 
 def random_id() -> str:
-    h = os.urandom(16).hex()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+    return str(uuid.uuid4())
 
 
 def _load(connection: psycopg.Connection, count: int, draw: Callable[[], str]) -> None:
@@ -47,9 +46,9 @@ def measure(url: str, kind: str, draw: Callable[[], str], rows: int, more: int) 
         connection.execute("CHECKPOINT")
         pid = connection.info.backend_pid
         lsn = connection.execute("SELECT pg_current_wal_lsn()").fetchone()[0]  # type: ignore[index]
-        cpu, wall = _process_cpu(pid) or 0.0, time.monotonic()
+        cpu, wall = process_cpu(pid) or 0.0, time.monotonic()
         _load(connection, more, draw)
-        cpu, wall = (_process_cpu(pid) or 0.0) - cpu, time.monotonic() - wall
+        cpu, wall = (process_cpu(pid) or 0.0) - cpu, time.monotonic() - wall
         wal = connection.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", (lsn,)).fetchone()[0]  # type: ignore[index]
         size = connection.execute("SELECT pg_relation_size('r_res_type_res_id_key')").fetchone()[0]  # type: ignore[index]
     print(
@@ -66,7 +65,7 @@ def main() -> int:
     args = parser.parse_args()
     for kind, draw in (("random (v4)", random_id), ("time-ordered (v7)", new_id)):
         with scratch_database(args.admin_url, "fhir_bench_ids") as (_, url):
-            measure(url.replace("postgresql+psycopg://", "postgresql://", 1), kind, draw, args.rows, args.more)
+            measure(libpq_url(url), kind, draw, args.rows, args.more)
     return 0
 
 

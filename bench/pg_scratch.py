@@ -29,7 +29,12 @@ def scratch_database(admin_url: str, prefix: str, *, keep: bool = False) -> Iter
         admin.dispose()
 
 
-def _process_cpu(pid: int) -> float | None:
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy ``postgresql+psycopg://`` URL as psycopg itself takes it."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def process_cpu(pid: int) -> float | None:
     """CPU seconds one process has used (Linux; None when it is gone or unreadable)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -59,7 +64,7 @@ class BackendCpu:
             "SELECT pid, datname FROM pg_stat_activity WHERE datname = ANY(%s)", [self.databases]
         ).fetchall()
         for pid, database in rows:
-            seconds = _process_cpu(pid)
+            seconds = process_cpu(pid)
             if seconds is None:
                 continue
             if before:  # a backend already open counts from now on; a later one from its start

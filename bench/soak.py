@@ -47,7 +47,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from pg_scratch import BackendCpu
+from pg_scratch import BackendCpu, libpq_url
 from soak_check import check
 from soak_traffic import MIXES, ClientReport, Target, headers, run_client, seed_resources
 
@@ -105,7 +105,7 @@ class Spawned:
         with self.admin.connect() as connection:
             connection.execute(sa.text(f'CREATE DATABASE "{self.name}"'))
         url = sa.make_url(admin_url).set(database=self.name).render_as_string(hide_password=False)
-        self.admin_dsn = admin_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        self.admin_dsn = libpq_url(admin_url)
         port = _free_port()
         self.base = f"http://127.0.0.1:{port}/fhir"
         env = {**os.environ, "FHIR_DATABASE_URL": url, "FHIR_AUTH_ENABLED": "false", "FHIR_BASE_URL": self.base,
@@ -286,13 +286,12 @@ def main() -> int:
 
         reports, elapsed = run(target, args.clients, args.mix, args.seconds, args.rate, args.warmup, timed)
         errors = report(reports, elapsed)
+        total = sum(len(r.timeline) for r in reports)
         if pid and cpu_before:
-            total = sum(len(r.timeline) for r in reports)
             used = cpu_seconds(pid) - cpu_before[0]
             print(f"server CPU: {used:.1f} s in {elapsed:.1f} s ({used / elapsed:.2f} cores), "
                   f"{1000 * used / max(total, 1):.2f} ms per request")  # fmt: skip
         if backends and spawned:
-            total = sum(len(r.timeline) for r in reports)
             used = backends[0].finish()[spawned.name]
             print(f"PostgreSQL CPU (the scratch database's backends): {used:.1f} s ({used / elapsed:.2f} cores), "
                   f"{1000 * used / max(total, 1):.2f} ms per request")  # fmt: skip

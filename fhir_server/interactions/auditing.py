@@ -58,7 +58,8 @@ def patients_of_stored(rows: Iterable[Stored]) -> tuple[str, ...]:
         if row.type == "Patient":
             found[row.id] = None
         elif row.content is not None and in_patient_compartment(row.type):
-            found.update(dict.fromkeys(_patients_in(row.content)))
+            small = len(row.content) <= _REMEMBERED_SIZE
+            found.update(dict.fromkeys((_remembered_patients_in if small else _patients_in)(row.content)))
     return tuple(found)
 
 
@@ -69,16 +70,10 @@ _REMEMBERED_SIZE = 16 * 1024
 
 
 def _patients_in(content: bytes) -> tuple[str, ...]:
-    if len(content) <= _REMEMBERED_SIZE:
-        return _remembered_patients_in(content)
-    return _parsed_patients_in(content)
-
-
-def _parsed_patients_in(content: bytes) -> tuple[str, ...]:
     return tuple(sorted(patients_of(loads(content))))
 
 
-_remembered_patients_in = lru_cache(maxsize=2048)(_parsed_patients_in)
+_remembered_patients_in = lru_cache(maxsize=2048)(_patients_in)
 
 
 def record_access(
