@@ -1,6 +1,6 @@
 """Patient/$everything in SQL: the patient, its compartment and the resources they reference, one page per query.
 
-Compartment members come from ``idx_reference`` (rows pointing at the patient through the type's
+Compartment members come from the reference index (rows pointing at the patient through the type's
 compartment parameters), the supporting resources from the members' own reference rows; the union is
 ordered by primary key, so a page is "the next ``count`` keys after the cursor" and stays stable while
 resources are added. Only the page's own rows are read from the resource table, with their stored bytes.
@@ -28,13 +28,14 @@ from sqlalchemy import (
     union,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.sql import CompoundSelect
+from sqlalchemy.sql import CompoundSelect, FromClause
 
 from fhir_server.search.care_dates import CARE_DATES
 from fhir_server.search.compartments import PATIENT_COMPARTMENT, compartment_params
 from fhir_server.search.query import AnyClause
+from fhir_server.storage.audit_rows import index_source
 from fhir_server.storage.records import Page, Stored
-from fhir_server.storage.schema import idx_date, idx_reference, resource
+from fhir_server.storage.schema import resource
 from fhir_server.storage.sql_search import CURRENT_COLUMNS, clause_predicate
 
 
@@ -61,15 +62,13 @@ class EverythingQuery:
     after_pk: int | None = None
 
 
-def _compartment_condition(types: tuple[str, ...]) -> ColumnElement[bool]:
-    """Reference rows that put a resource of one of ``types`` in a patient's compartment."""
+def _compartment_condition(refs: FromClause, types: tuple[str, ...]) -> ColumnElement[bool]:
+    """Reference rows (of ``refs``) that put a resource of one of ``types`` in a patient's compartment."""
     by_param: dict[str, list[str]] = defaultdict(list)
     for type_name in types:
         for param in compartment_params("Patient", type_name):
             by_param[param].append(type_name)
-    return or_(
-        *(and_(idx_reference.c.param == p, idx_reference.c.res_type.in_(t)) for p, t in sorted(by_param.items()))
-    )
+    return or_(*(and_(refs.c.param == p, refs.c.res_type.in_(t)) for p, t in sorted(by_param.items())))
 
 
 def _in_window(window: tuple[int, int], types: tuple[str, ...]) -> ColumnElement[bool]:
@@ -77,23 +76,25 @@ def _in_window(window: tuple[int, int], types: tuple[str, ...]) -> ColumnElement
     dated = [t for t in types if t in CARE_DATES]
     if not dated:
         return literal(True)
-    overlapping = select(idx_date.c.resource_pk).where(
-        or_(*(and_(idx_date.c.res_type == t, idx_date.c.param.in_(CARE_DATES[t])) for t in dated)),
-        idx_date.c.high > low,
-        idx_date.c.low < high,
+    dates = index_source("date", *dated)
+    overlapping = select(dates.c.resource_pk).where(
+        or_(*(and_(dates.c.res_type == t, dates.c.param.in_(CARE_DATES[t])) for t in dated)),
+        dates.c.high > low,
+        dates.c.low < high,
     )
     return or_(resource.c.res_type.not_in(dated), resource.c.pk.in_(overlapping))
 
 
 def _members(query: EverythingQuery) -> Select[Any]:
-    linked = select(idx_reference.c.resource_pk).where(
-        idx_reference.c.target_id == query.patient_id,
-        idx_reference.c.target_type == "Patient",
-        _compartment_condition(query.member_types),
+    refs = index_source("reference", *query.member_types)
+    linked = select(refs.c.resource_pk).where(
+        refs.c.target_id == query.patient_id,
+        refs.c.target_type == "Patient",
+        _compartment_condition(refs, query.member_types),
     )
     if query.since is None and query.window is None and not query.narrowing:
         # Index rows exist only for current, live versions: no need to visit the resource table.
-        return linked.with_only_columns(idx_reference.c.resource_pk.label("pk"))
+        return linked.with_only_columns(refs.c.resource_pk.label("pk"))
     stmt = select(resource.c.pk.label("pk")).where(
         resource.c.pk.in_(linked), resource.c.deleted.is_(False), resource.c.res_type.in_(query.member_types)
     )
@@ -110,11 +111,12 @@ def _members(query: EverythingQuery) -> Select[Any]:
 def _referenced(query: EverythingQuery, sources: Any) -> Select[Any]:
     """The supporting resources the sources reference (a join, so each source uses its own index rows)."""
     # Thousands of references name a few practitioners: de-duplicate before visiting the resource table.
+    refs = index_source("reference", *query.member_types)
     targets = (
-        select(idx_reference.c.target_type, idx_reference.c.target_id)
+        select(refs.c.target_type, refs.c.target_id)
         .select_from(sources)
-        .join(idx_reference, idx_reference.c.resource_pk == sources.c.pk)
-        .where(idx_reference.c.target_type.in_(query.referenced_types))
+        .join(refs, refs.c.resource_pk == sources.c.pk)
+        .where(refs.c.target_type.in_(query.referenced_types))
         .distinct()
         .subquery("targets")
     )
@@ -187,13 +189,14 @@ def compartment_patients(connection: Connection, rows: list[Stored]) -> set[str]
     members = [row.pk for row in rows if row.type != "Patient" and row.type in PATIENT_COMPARTMENT]
     if members:
         types = tuple(sorted({row.type for row in rows if row.type in PATIENT_COMPARTMENT}))
+        refs = index_source("reference", *types)
         stmt = (
-            select(idx_reference.c.target_id)
+            select(refs.c.target_id)
             .distinct()
             .where(
-                _among(idx_reference.c.resource_pk, connection, members),
-                idx_reference.c.target_type == "Patient",
-                _compartment_condition(types),
+                _among(refs.c.resource_pk, connection, members),
+                refs.c.target_type == "Patient",
+                _compartment_condition(refs, types),
             )
         )
         found.update(str(value) for value in connection.execute(stmt).scalars() if value)

@@ -15,7 +15,8 @@ from sqlalchemy import ColumnElement, Engine, and_, false, or_, select, true
 
 from fhir_server.search.compartments import compartment_params
 from fhir_server.search.query import AnyClause
-from fhir_server.storage.schema import idx_reference, resource
+from fhir_server.storage.audit_rows import index_source
+from fhir_server.storage.schema import resource
 from fhir_server.storage.sql_search import clause_predicate
 
 ANY_PATIENT: tuple[str, ...] = ()  # the compartments of every patient (Patient/$export without `patient`)
@@ -45,14 +46,15 @@ def _compartment(selection: Selection) -> ColumnElement[bool]:
     params = compartment_params("Patient", selection.type)
     if not params:
         return false()
+    refs = index_source("reference", selection.type)
     conditions = [
-        idx_reference.c.param.in_(params),
-        idx_reference.c.res_type == selection.type,
-        idx_reference.c.target_type == "Patient",
+        refs.c.param.in_(params),
+        refs.c.res_type == selection.type,
+        refs.c.target_type == "Patient",
     ]
     if patients:
-        conditions.append(idx_reference.c.target_id.in_(patients))
-    return resource.c.pk.in_(select(idx_reference.c.resource_pk).where(*conditions))
+        conditions.append(refs.c.target_id.in_(patients))
+    return resource.c.pk.in_(select(refs.c.resource_pk).where(*conditions))
 
 
 def conditions(selection: Selection) -> list[ColumnElement[bool]]:

@@ -1,4 +1,4 @@
-"""_include and _revinclude (with :iterate) as follow-up selects through idx_reference.
+"""_include and _revinclude (with :iterate) as follow-up selects through the reference index.
 
 Deleted targets are never included; resources already in the result are not repeated.
 """
@@ -9,11 +9,13 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, select, tuple_
+from sqlalchemy.sql import FromClause
 
 from fhir_server.search.query import Include
 from fhir_server.search.registry import r4_registry
+from fhir_server.storage.audit_rows import AUDIT_TYPE, index_source
 from fhir_server.storage.records import Stored
-from fhir_server.storage.schema import idx_reference, resource
+from fhir_server.storage.schema import resource
 from fhir_server.storage.sql_search import CURRENT_COLUMNS, param_rows
 
 MAX_ROUNDS = 4
@@ -24,32 +26,32 @@ def _stored(row: Any) -> Stored:
     return Stored(row.pk, row.res_type, row.res_id, row.version, row.last_updated, row.deleted, row.content)
 
 
-def _rows_of(source_type: str, code: str) -> ColumnElement[bool]:
+def _references(source_type: str) -> FromClause:
+    # The wildcard's sources may be AuditEvents too.
+    return index_source("reference", AUDIT_TYPE if source_type == "*" else source_type)
+
+
+def _rows_of(refs: FromClause, source_type: str, code: str) -> ColumnElement[bool]:
     param = r4_registry().get(source_type, code)
-    return idx_reference.c.param == code if param is None else param_rows(idx_reference, param)
+    return refs.c.param == code if param is None else param_rows(refs, param)
 
 
 @lru_cache(maxsize=256)
 def _forward_statement(source_type: str, param: str, target_type: str | None) -> Select[Any]:
     # Built once per include shape: building a select costs more than running it.
+    refs = _references(source_type)
     conditions: list[ColumnElement[bool]] = [
-        idx_reference.c.resource_pk.in_(bindparam("pks", expanding=True)),
+        refs.c.resource_pk.in_(bindparam("pks", expanding=True)),
         resource.c.deleted.is_(False),
     ]
     if param != "*":
-        conditions.append(_rows_of(source_type, param))
+        conditions.append(_rows_of(refs, source_type, param))
     if target_type:
-        conditions.append(idx_reference.c.target_type == target_type)
+        conditions.append(refs.c.target_type == target_type)
     return (
         select(*CURRENT_COLUMNS)
         .distinct()
-        .join(
-            idx_reference,
-            and_(
-                idx_reference.c.target_type == resource.c.res_type,
-                idx_reference.c.target_id == resource.c.res_id,
-            ),
-        )
+        .join(refs, and_(refs.c.target_type == resource.c.res_type, refs.c.target_id == resource.c.res_id))
         .where(*conditions)
         .limit(MAX_INCLUDED)
     )
@@ -65,18 +67,19 @@ def _forward(connection: Connection, sources: list[Stored], include: Include) ->
 
 @lru_cache(maxsize=256)
 def _reverse_statement(source_type: str, param: str) -> Select[Any]:
+    refs = _references(source_type)
     conditions: list[ColumnElement[bool]] = [
-        tuple_(idx_reference.c.target_type, idx_reference.c.target_id).in_(bindparam("keys", expanding=True)),
+        tuple_(refs.c.target_type, refs.c.target_id).in_(bindparam("keys", expanding=True)),
         resource.c.deleted.is_(False),
     ]
     if source_type != "*":
         conditions.append(resource.c.res_type == source_type)
     if param != "*":
-        conditions.append(_rows_of(source_type, param))
+        conditions.append(_rows_of(refs, source_type, param))
     return (
         select(*CURRENT_COLUMNS)
         .distinct()
-        .join(idx_reference, idx_reference.c.resource_pk == resource.c.pk)
+        .join(refs, refs.c.resource_pk == resource.c.pk)
         .where(*conditions)
         .limit(MAX_INCLUDED)
     )

@@ -15,8 +15,9 @@ from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
 
 from fhir_server.errors import Invalid
 from fhir_server.search.query import SearchQuery, SortKey
+from fhir_server.storage.audit_rows import index_source
 from fhir_server.storage.params.date import MAX_US, MIN_US
-from fhir_server.storage.schema import INDEX_TABLES, resource
+from fhir_server.storage.schema import resource
 from fhir_server.storage.sql_search import CURRENT_COLUMNS, candidate_pks, filtered, param_rows
 
 _TEXT_LAST, _TEXT_FIRST = "\U0010ffff", ""
@@ -48,7 +49,7 @@ def sort_expression(key: SortKey, type_name: str | None) -> ColumnElement[Any]:
         return resource.c.last_updated
     assert key.param is not None
     kind = key.param.type
-    table = INDEX_TABLES[kind]
+    table = index_source(kind, type_name)
     # Dates sort by the start of their range ascending, by its end descending.
     date_end = "high" if key.descending else "low"
     column = table.c[date_end if kind == "date" else _SORT_COLUMN[kind]]

@@ -230,6 +230,47 @@ INDEX_TABLES = {
     "composite": idx_composite,
 }
 
+# The AuditEvents the audit trail stores keep their index rows in one row each (ADR 0019): a slot per
+# row an event can have, (kind, param, slots), its columns named <param>_<n>_<column>.
+AUDIT_SLOTS = (
+    ("token", "action", 1),
+    ("token", "outcome", 1),
+    ("token", "type", 1),
+    ("token", "subtype", 2),
+    ("reference", "agent", 3),
+    ("reference", "entity", 3),
+    ("date", "date", 1),
+)
+AUDIT_SLOT_COLUMNS = {
+    "token": ("system", "code", "text"),
+    "reference": ("target_type", "target_id", "target_version", "url", "identifier_system", "identifier_value"),
+    "date": ("low", "high"),
+}
+audit_index = Table(
+    "audit_index",
+    metadata,
+    Column("resource_pk", PrimaryKey, primary_key=True, autoincrement=False),
+    *(
+        Column(f"{param}_{n}_{name}", INDEX_TABLES[kind].c[name].type, nullable=True)
+        for kind, param, slots in AUDIT_SLOTS
+        for n in range(1, slots + 1)
+        for name in AUDIT_SLOT_COLUMNS[kind]
+    ),
+    ForeignKeyConstraint(["resource_pk"], ["resource.pk"], ondelete="CASCADE").ddl_if(dialect="sqlite"),
+)
+# Searches by agent, entity or patient name a target id; most slots hold none (an identifier, no agent).
+for _param, _n in (("agent", 1), ("agent", 2), ("agent", 3), ("entity", 1), ("entity", 2), ("entity", 3)):
+    _target_id = audit_index.c[f"{_param}_{_n}_target_id"]
+    Index(
+        None,
+        _target_id,
+        audit_index.c[f"{_param}_{_n}_target_type"],
+        postgresql_where=_target_id.is_not(None),
+        sqlite_where=_target_id.is_not(None),
+    )
+Index(None, audit_index.c.date_1_low)
+Index(None, audit_index.c.date_1_high)
+
 # Where `fhir-server reindex` got to, per resource type, so an interrupted run resumes.
 reindex_progress = Table(
     "reindex_progress",

@@ -22,7 +22,6 @@ from sqlalchemy import (
     not_,
     or_,
     select,
-    true,
 )
 from sqlalchemy.sql import FromClause
 
@@ -30,8 +29,9 @@ from fhir_server.search.compartments import compartment_params
 from fhir_server.search.query import AnyClause, ChainClause, Clause, HasClause, SearchQuery
 from fhir_server.search.registry import SearchParam
 from fhir_server.search.values_parse import DateValue, ReferenceValue, TokenValue
+from fhir_server.storage.audit_rows import index_source
 from fhir_server.storage.params import composite, date, number, quantity, reference, string, token, uri
-from fhir_server.storage.schema import INDEX_TABLES, idx_reference, resource
+from fhir_server.storage.schema import idx_reference, resource
 
 CURRENT_COLUMNS = (
     resource.c.pk,
@@ -92,17 +92,19 @@ def by_target_id(clause: Clause) -> bool:
     )
 
 
-def _index_subquery(kind: str, clause: Clause, type_name: str | None, condition: ColumnElement[bool]) -> Select[Any]:
+def _index_subquery(kind: str, clause: Clause, type_name: str | None, *, values: bool = True) -> Select[Any]:
+    """The keys of the rows of the clause's parameter, of those matching its values when ``values``."""
     assert clause.param is not None
-    table = INDEX_TABLES[kind]
-    conditions = [param_rows(table, clause.param, by_id=by_target_id(clause)), condition]
+    table = index_source(kind, type_name)
+    conditions = [param_rows(table, clause.param, by_id=by_target_id(clause))]
     if type_name is not None:
-        conditions.insert(1, table.c.res_type == type_name)
+        conditions.append(table.c.res_type == type_name)
+    if values:
+        conditions.append(_values_condition(clause, kind, table))
     return select(table.c.resource_pk).where(*conditions)
 
 
-def _values_condition(clause: Clause, kind: str) -> ColumnElement[bool]:
-    table = INDEX_TABLES[kind]
+def _values_condition(clause: Clause, kind: str, table: FromClause) -> ColumnElement[bool]:
     if kind == "composite":
         return or_(*(composite.predicate(table, value) for value in clause.values))
     match = PREDICATES[kind]
@@ -134,11 +136,12 @@ def _special(clause: Clause, target: FromClause, type_name: str | None) -> Colum
         # One compartment type, then one or more owners (a doctor's care patients are several).
         compartment, *owners = clause.values
         params = compartment_params(str(compartment), type_name)
-        linked = select(idx_reference.c.resource_pk).where(
-            idx_reference.c.param.in_(params),
-            idx_reference.c.res_type == type_name,
-            idx_reference.c.target_type == compartment,
-            idx_reference.c.target_id.in_(owners),
+        ref = index_source("reference", type_name)
+        linked = select(ref.c.resource_pk).where(
+            ref.c.param.in_(params),
+            ref.c.res_type == type_name,
+            ref.c.target_type == compartment,
+            ref.c.target_id.in_(owners),
         )
         itself = and_(target.c.res_type == compartment, target.c.res_id.in_(owners))
         return or_(target.c.pk.in_(linked), itself) if params else itself
@@ -157,9 +160,9 @@ def clause_predicate(clause: AnyClause, target: FromClause, type_name: str | Non
     assert clause.param is not None
     kind = clause.param.type
     if clause.missing is not None:
-        present = target.c.pk.in_(_index_subquery(kind, clause, type_name, true()))
+        present = target.c.pk.in_(_index_subquery(kind, clause, type_name, values=False))
         return not_(present) if clause.missing else present
-    matching = target.c.pk.in_(_index_subquery(kind, clause, type_name, _values_condition(clause, kind)))
+    matching = target.c.pk.in_(_index_subquery(kind, clause, type_name))
     return not_(matching) if clause.modifier == "not" else matching
 
 
@@ -171,7 +174,7 @@ def _targets(type_name: str, clause: AnyClause) -> Select[Any]:
 
 
 def _chain_pks(clause: ChainClause, type_name: str | None) -> Select[Any]:
-    ref = idx_reference.alias()
+    ref = index_source("reference", type_name).alias()
     alternatives = [
         and_(ref.c.target_type == target_type, ref.c.target_id.in_(_targets(target_type, inner)))
         for target_type, inner in clause.targets
@@ -226,12 +229,11 @@ def _matching_pks(clause: AnyClause, type_name: str) -> Select[Any] | None:
     if not is_direct(clause):
         return None
     assert isinstance(clause, Clause) and clause.param is not None
-    kind = clause.param.type
-    return _index_subquery(kind, clause, type_name, _values_condition(clause, kind))
+    return _index_subquery(clause.param.type, clause, type_name)
 
 
 def _has(clause: HasClause, target: FromClause, type_name: str | None) -> ColumnElement[bool]:
-    ref = idx_reference.alias()
+    ref = index_source("reference", clause.source_type).alias()
     direct = _matching_pks(clause.inner, clause.source_type)
     if direct is not None:
         # The keys come from the source type's own index rows, so no res_type test (keeps it index-only).
