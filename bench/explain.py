@@ -41,7 +41,8 @@ def explain(url: str, database: str, query_text: str) -> tuple[float, bool]:
     counting = ("_summary", "count") in pairs
     statement = build_count(query) if counting else build_page(query)[0]
     engine = make_engine(database)
-    compiled = statement.compile(dialect=engine.dialect)
+    # Expanding IN lists (a narrowed reference's parameter codes) rendered as plain bound values.
+    compiled = statement.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
     with engine.connect() as connection:
         plan = [r[0] for r in connection.exec_driver_sql("EXPLAIN ANALYZE " + str(compiled), compiled.params)]
     engine.dispose()

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, String, literal_column, null, or_, select, union_all
+from sqlalchemy import ColumnElement, Connection, cast, literal_column, null, or_, select, union_all
 from sqlalchemy.sql import FromClause
 
 from fhir_server.storage.bulk import bulk_insert, copy_rows
@@ -115,15 +115,26 @@ def _slot_selects(kind: str) -> list[Any]:
         for n in range(1, slots + 1):
             slot = {name: audit_index.c[f"{param}_{n}_{name}"] for name in names}
             # Constants written into the SQL: a condition on them then rules out whole branches.
+            # Each column typed as the table's: PostgreSQL flattens a union into the query only then.
             columns = [
                 audit_index.c.resource_pk.label("resource_pk"),
-                literal_column(f"'{AUDIT_TYPE}'", String).label("res_type"),
-                literal_column(f"'{param}'", String).label("param"),
+                cast(literal_column(f"'{AUDIT_TYPE}'"), table.c.res_type.type).label("res_type"),
+                cast(literal_column(f"'{param}'"), table.c.param.type).label("param"),
                 *(
-                    slot[c.name].label(c.name) if c.name in slot else null().label(c.name)
+                    slot[c.name].label(c.name) if c.name in slot else cast(null(), c.type).label(c.name)
                     for c in table.columns
                     if c.name not in ("resource_pk", "res_type", "param")
                 ),
             ]
-            selects.append(select(*columns).where(or_(*(column.is_not(None) for column in slot.values()))))
+            # No WHERE: PostgreSQL pulls only condition-free branches up into the query (each then planned
+            # with the table's statistics and indexes). A slot left empty reads as a row of NULLs, which
+            # only a search for presence could see: ``present`` excludes it there.
+            selects.append(select(*columns))
     return selects
+
+
+def present(kind: str, source: FromClause) -> ColumnElement[bool] | None:
+    """The condition that keeps a united source's rows to filled slots (None for a plain table)."""
+    if source is INDEX_TABLES[kind]:
+        return None
+    return or_(*(source.c[name].is_not(None) for name in AUDIT_SLOT_COLUMNS[kind]))

@@ -29,7 +29,7 @@ from fhir_server.search.compartments import compartment_params
 from fhir_server.search.query import AnyClause, ChainClause, Clause, HasClause, SearchQuery
 from fhir_server.search.registry import SearchParam
 from fhir_server.search.values_parse import DateValue, ReferenceValue, TokenValue
-from fhir_server.storage.audit_rows import index_source
+from fhir_server.storage.audit_rows import index_source, present
 from fhir_server.storage.params import composite, date, number, quantity, reference, string, token, uri
 from fhir_server.storage.schema import idx_reference, resource
 
@@ -101,6 +101,9 @@ def _index_subquery(kind: str, clause: Clause, type_name: str | None, *, values:
         conditions.append(table.c.res_type == type_name)
     if values:
         conditions.append(_values_condition(clause, kind, table))
+    filled = present(kind, table)
+    if filled is not None:
+        conditions.append(filled)
     return select(table.c.resource_pk).where(*conditions)
 
 
