@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, cast, literal_column, null, or_, select, union_all
@@ -24,13 +25,12 @@ AUDIT_TYPE = "AuditEvent"
 _SLOTS = {(kind, param): slots for kind, param, slots in AUDIT_SLOTS}
 _COLUMNS = tuple(column.name for column in audit_index.columns)
 _POSITION = {name: position for position, name in enumerate(_COLUMNS)}
-# Per (kind, param): for each of its slots, the positions of the slot's columns in the row.
-_PLACES = {
-    (kind, param): tuple(
-        tuple(_POSITION[f"{param}_{n}_{name}"] for name in AUDIT_SLOT_COLUMNS[kind]) for n in range(1, slots + 1)
-    )
+# Per (kind, param): where each of its slots starts in the row (a slot's columns are consecutive).
+_STARTS = {
+    (kind, param): tuple(_POSITION[f"{param}_{n}_{AUDIT_SLOT_COLUMNS[kind][0]}"] for n in range(1, slots + 1))
     for kind, param, slots in AUDIT_SLOTS
 }
+_VALUES = {kind: itemgetter(*columns) for kind, columns in AUDIT_SLOT_COLUMNS.items()}
 # Values a row may carry only when empty (no slot holds them).
 _UNSLOTTED = {
     kind: tuple(
@@ -50,20 +50,23 @@ def compact(pk: int, rows: IndexRows) -> list[Any] | None:
         columns = AUDIT_SLOT_COLUMNS.get(kind)
         if columns is None:
             return None
-        unslotted = _UNSLOTTED[kind]
+        width, of_row, unslotted = len(columns), _VALUES[kind], _UNSLOTTED[kind]
         used: dict[str, int] = {}
         for row in kind_rows:
             param = row["param"]
-            places = _PLACES.get((kind, param), ())
+            starts = _STARTS.get((kind, param), ())
             n = used.get(param, 0)
-            if n >= len(places):
+            if n >= len(starts):
                 return None
             for name in unslotted:
                 if row.get(name) is not None:
                     return None
             used[param] = n + 1
-            for position, name in zip(places[n], columns, strict=True):
-                values[position] = row.get(name)
+            start = starts[n]
+            try:
+                values[start : start + width] = of_row(row)
+            except KeyError:  # extractors may leave out an empty value
+                values[start : start + width] = [row.get(name) for name in columns]
     return values
 
 
