@@ -1,6 +1,6 @@
-"""The index rows of the AuditEvents the trail stores, one ``audit_index`` row per event (ADR 0019).
+"""Index rows of AuditEvents stored in batches (the audit trail, the importers): one ``audit_index`` row each.
 
-An event's rows (from ``indexing.index_rows``, as for any resource) fill the slots of its row when
+ADR 0019. An event's rows (from ``indexing.index_rows``, as for any resource) fill the slots of its row when
 they fit: at most one action, outcome and type, two subtypes, three agents, three entities and one
 date, with no other values. An event whose rows do not fit keeps them in the index tables. Searches
 read both through ``index_source``: for AuditEvents, each index table united with the slots shown as
@@ -22,7 +22,6 @@ from fhir_server.storage.indexing import IndexRows
 from fhir_server.storage.schema import AUDIT_SLOT_COLUMNS, AUDIT_SLOTS, INDEX_TABLES, audit_index
 
 AUDIT_TYPE = "AuditEvent"
-_SLOTS = {(kind, param): slots for kind, param, slots in AUDIT_SLOTS}
 _COLUMNS = tuple(column.name for column in audit_index.columns)
 _POSITION = {name: position for position, name in enumerate(_COLUMNS)}
 # Per (kind, param): where each of its slots starts in the row (a slot's columns are consecutive).
