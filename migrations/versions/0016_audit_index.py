@@ -66,15 +66,15 @@ def upgrade() -> None:
             target_id, target_type = f"{param}_{n}_target_id", f"{param}_{n}_target_type"
             present = sa.text(f"{target_id} IS NOT NULL")
             op.create_index(
-                f"ix_{TABLE}_{target_id}_{target_type}",
+                f"ix_{TABLE}_{param}_{n}_target",
                 TABLE,
-                [target_id, target_type],
+                [target_id, target_type, "resource_pk"],
                 if_not_exists=True,
                 postgresql_where=present,
                 sqlite_where=present,
             )
-    for name in ("date_1_low", "date_1_high"):
-        op.create_index(f"ix_{TABLE}_{name}", TABLE, [name], if_not_exists=True)
+    for name, first, second in (("low", "date_1_low", "date_1_high"), ("high", "date_1_high", "date_1_low")):
+        op.create_index(f"ix_{TABLE}_date_{name}", TABLE, [first, second, "resource_pk"], if_not_exists=True)
 
 
 def downgrade() -> None:
