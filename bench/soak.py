@@ -7,7 +7,9 @@ Usage:
 
 ``--spawn`` creates a scratch PostgreSQL database, migrates it, runs ``fhir-server serve --workers N``
 on a free loopback port with authorization off (FHIR_AUTH_ENABLED=false; audit on), and drops the
-database afterwards. Otherwise the soak drives the server at BASE_URL (loopback only; ``--token``
+database afterwards. The spawned server runs the code of the checkout this script lives in
+(``python -m fhir_server`` from its root): to compare two commits, run each one's own script.
+Otherwise the soak drives the server at BASE_URL (loopback only; ``--token``
 for a server with authorization on, ``--server-pid`` to report its memory).
 
 Clients are separate processes (multiprocessing), one keep-alive HTTP/1.1 connection each, so the
