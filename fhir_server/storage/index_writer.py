@@ -14,31 +14,33 @@ from fhir_server.storage.indexing import IndexRows
 from fhir_server.storage.params.common import Row
 from fhir_server.storage.schema import INDEX_TABLES, audit_index
 
-# Every table that holds index rows of a resource (the trail's AuditEvents keep theirs in audit_index, ADR 0019).
-_HOLDING = {**INDEX_TABLES, "audit": audit_index}
-_DELETES = {kind: delete(table).where(table.c.resource_pk == bindparam("pk")) for kind, table in _HOLDING.items()}
+# The tables holding a resource's index rows: an AuditEvent's may also be in audit_index (ADR 0019).
+# Other resources never have rows there, so their updates and deletes leave it alone.
+_TABLES = {False: INDEX_TABLES, True: {**INDEX_TABLES, "audit": audit_index}}
+_DELETES = {kind: delete(table).where(table.c.resource_pk == bindparam("pk")) for kind, table in _TABLES[True].items()}
 _INSERTS = {kind: insert(table) for kind, table in INDEX_TABLES.items()}
 
 
-def _postgres_clear_all() -> object:
+def _postgres_clear_all(audited: bool) -> object:
     """One statement that empties every index table for a resource (one round trip on PostgreSQL)."""
     ctes = [
         delete(table).where(table.c.resource_pk == bindparam("pk")).cte(f"clear_{kind}")
-        for kind, table in _HOLDING.items()
+        for kind, table in _TABLES[audited].items()
     ]
     return select(literal_column("1")).add_cte(*ctes)
 
 
-_CLEAR_ALL_POSTGRES = _postgres_clear_all()
+_CLEAR_ALL_POSTGRES = {audited: _postgres_clear_all(audited) for audited in (False, True)}
 
 
-def clear(connection: Connection, pk: int) -> None:
+def clear(connection: Connection, pk: int, res_type: str) -> None:
     """Remove every index row of a resource."""
+    audited = res_type == audit_rows.AUDIT_TYPE
     if connection.dialect.name == "postgresql":
-        driver.run(connection, _CLEAR_ALL_POSTGRES, {"pk": pk})  # type: ignore[arg-type]
+        driver.run(connection, _CLEAR_ALL_POSTGRES[audited], {"pk": pk})  # type: ignore[arg-type]
         return
-    for statement in _DELETES.values():
-        connection.execute(statement, {"pk": pk})
+    for kind in _TABLES[audited]:
+        connection.execute(_DELETES[kind], {"pk": pk})
 
 
 def insert_rows(connection: Connection, pk: int, res_type: str, rows: IndexRows) -> None:

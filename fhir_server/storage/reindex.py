@@ -70,7 +70,7 @@ def reindex_type(
                 if not rows:
                     break
                 for row in rows:
-                    index_writer.clear(connection, row.pk)
+                    index_writer.clear(connection, row.pk, type_name)
                     if not row.deleted and row.content is not None:
                         found = index_rows(loads(row.content), storage.context)
                         index_writer.insert_rows(connection, row.pk, type_name, found)

@@ -173,7 +173,7 @@ class Writer:
             pk = previous.pk
             self._replace_current(pk, values, method)
             if not previous.deleted:
-                index_writer.clear(self.connection, pk)
+                index_writer.clear(self.connection, pk, type_name)
         index_writer.insert_rows(self.connection, pk, type_name, rows)
         if type_name == "Appointment":
             claims.sync(self.connection, pk, stamped, self.context.zone, new=previous is None)
@@ -285,7 +285,7 @@ class Writer:
         instant = self._next_instant(previous)
         values = {"version": version, "last_updated": instant, "deleted": True, "content": None}
         self._replace_current(previous.pk, values, "DELETE")
-        index_writer.clear(self.connection, previous.pk)
+        index_writer.clear(self.connection, previous.pk, previous.type)
         if previous.type == "Appointment":
             claims.sync(self.connection, previous.pk, None, self.context.zone)
         tombstone = Stored(previous.pk, previous.type, previous.id, version, instant, True, None, "DELETE")

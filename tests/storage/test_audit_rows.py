@@ -21,6 +21,7 @@ from fhir_server.audit.login import Authentication, authentication_event
 from fhir_server.storage.audit_rows import AUDIT_TYPE, compact, index_source, present
 from fhir_server.storage.indexing import index_rows
 from fhir_server.storage.records import Stored
+from fhir_server.storage.reindex import reindex_type
 from fhir_server.storage.repository import SqlStorage
 from fhir_server.storage.schema import INDEX_TABLES, audit_index
 from fhir_server.storage.writer import Writer
@@ -206,3 +207,25 @@ def test_compartment_and_everything_see_compact_events(twice: TestClient) -> Non
     everything = _ids(twice, "/fhir/Patient/p-4/$everything?_type=Patient,AuditEvent")
     assert "AuditEvent/x-1" in everything
     assert not any(i.startswith("AuditEvent/c-") or i.startswith("AuditEvent/g-") for i in everything)
+
+
+def test_reindexing_moves_an_audit_event_s_rows_and_nothing_else_touches_them(storage: SqlStorage) -> None:
+    events = _events()
+    saved = storage.write(lambda w: w.create_many([(e, f"c-{n}", "POST") for n, e in enumerate(events)]))
+    reference = INDEX_TABLES["reference"]
+
+    def counts() -> tuple[int, int]:
+        with storage.engine.connect() as connection:
+            compacted = connection.execute(sa.select(sa.func.count()).select_from(audit_index)).scalar_one()
+            plain = connection.execute(
+                sa.select(sa.func.count()).where(reference.c.resource_pk.in_([s.pk for s in saved]))
+            ).scalar_one()
+        return compacted, plain
+
+    assert counts() == (len(events), 0)
+    assert reindex_type(storage, "Observation", restart=True) == 0
+    assert counts() == (len(events), 0)
+    assert reindex_type(storage, AUDIT_TYPE, restart=True) == len(events)
+    compacted, plain = counts()
+    assert compacted == 0
+    assert plain == sum(len(index_rows(e, storage.context).get("reference", [])) for e in events)
