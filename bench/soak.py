@@ -49,7 +49,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from pg_scratch import BackendCpu, libpq_url
+from pg_scratch import BackendCpu, libpq_url, process_cpu
 from soak_check import check
 from soak_traffic import MIXES, ClientReport, Target, headers, run_client, seed_resources
 
@@ -75,14 +75,7 @@ def rss_kib(pid: int) -> dict[int, int]:
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of the process and all its descendants (from /proc)."""
-    ticks = 0
-    for current in rss_kib(pid):
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return sum(process_cpu(current) or 0.0 for current in rss_kib(pid))
 
 
 def machine_busy() -> tuple[int, int]:

@@ -261,7 +261,7 @@ audit_index = Table(
 # Searches by agent, entity or patient name a target id; most slots hold none (an identifier, no agent).
 # Ending in resource_pk, as the index tables' search indexes: a page of a doctor's thousands of events
 # reads the first keys in order instead of sorting them all.
-for _param, _n in (("agent", 1), ("agent", 2), ("agent", 3), ("entity", 1), ("entity", 2), ("entity", 3)):
+for _param, _n in ((p, n) for kind, p, slots in AUDIT_SLOTS if kind == "reference" for n in range(1, slots + 1)):
     _target_id = audit_index.c[f"{_param}_{_n}_target_id"]
     Index(
         f"ix_audit_index_{_param}_{_n}_target",
