@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -70,3 +71,28 @@ def test_spans_reach_the_collector_without_query_values(storage: SqlStorage, dat
     everything = b"".join(received)
     assert SECRET.encode() not in everything
     assert b"name=" not in everything
+
+
+@pytest.fixture(scope="module")
+def global_spans() -> Any:
+    """Spans of a global tracer provider (one an agent such as opentelemetry-instrument installs)."""
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)  # a process takes one global provider: set once for the module
+    assert trace.get_tracer_provider() is provider
+    return exporter
+
+
+def test_a_global_tracer_provider_receives_no_spans_from_the_framework(client: TestClient, global_spans: Any) -> None:
+    # FastAPI's own bridge would trace every request with a global provider, query string included:
+    # the app turns it off (its tracing is api/tracing.py's, with a provider of its own).
+    global_spans.clear()
+    answer = client.get(f"/fhir/Patient?name={SECRET}")
+    assert answer.status_code == 200
+    assert global_spans.get_finished_spans() == ()
