@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from random import getrandbits as _random_bits
 
 # The variant nibble: its two high bits are 10 (RFC 9562), the low two stay random.
 _VARIANT = {digit: "89ab"[int(digit, 16) & 0x3] for digit in "0123456789abcdef"}
@@ -25,5 +26,9 @@ def new_id() -> str:
 
 
 def new_token() -> str:
-    """32 random hex digits (a request id when the client sent none)."""
-    return os.urandom(16).hex()
+    """32 random hex digits (a request id when the client sent none).
+
+    From Python's generator, not the system's: a request id only correlates log lines, and
+    ``os.urandom`` is a system call that gives up the GIL on the event loop, which then waits for a
+    writing thread to hand it back (the leaf of 6 % of a saturated loop's samples in py-spy --idle)."""
+    return f"{_random_bits(128):032x}"
