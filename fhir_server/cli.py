@@ -42,6 +42,9 @@ def _migrate(settings: Settings) -> int:
     return 0
 
 
+WORKER_HEALTHCHECK_SECONDS = 30
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -69,6 +72,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             access_log=False,
             proxy_headers=False,
             timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
+            # A worker answers the supervisor's pings from its first steps, but while it imports the
+            # app (4-6 s on a busy 2-core machine) the answers can come late: uvicorn's 5 s would kill
+            # workers that are only starting.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
     return 0
 
