@@ -11,6 +11,8 @@ from fhir_server import __version__
 from fhir_server.api.bearer import BearerMiddleware
 from fhir_server.api.errors import install_error_handlers
 from fhir_server.api.fast_routes import install_fast_routes
+from fhir_server.api.loop_lag import LoopWatch
+from fhir_server.api.metrics import LOOP_LATENESS, LOOP_LATENESS_MAX
 from fhir_server.api.middleware import FhirMiddleware
 from fhir_server.api.ops import install_limits, install_observability, statement_timeout_ms
 from fhir_server.api.read_your_writes import ReadYourWritesMiddleware, storage_for
@@ -49,11 +51,14 @@ def create_app(settings: Settings | None = None, *, storage: SqlStorage | None =
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         collect_less()
+        loop_watch = LoopWatch(LOOP_LATENESS, LOOP_LATENESS_MAX)
+        loop_watch.start()
         if audit is not None:
             audit.start()
         bulk_workers.start()
         bulk_importers.start()
         yield
+        loop_watch.stop()
         bulk_importers.stop()  # running imports too
         bulk_workers.stop()  # running exports are released for another process to continue
         stop_operations()

@@ -91,6 +91,17 @@ POOL_SIZE = Gauge(
     multiprocess_mode="livesum",
 )
 
+LOOP_LATENESS = Histogram(
+    "fhir_event_loop_lag_seconds",
+    "How late a worker's event loop ran a timer due every 100 ms (summed over workers)",
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+LOOP_LATENESS_MAX = Gauge(
+    "fhir_event_loop_lag_max_seconds",
+    "Largest lateness of the worker's event loop over the last second (one series per live worker)",
+    multiprocess_mode="liveall",
+)
+
 
 def observe(interaction: str, resource_type: str, status: int, seconds: float) -> None:
     """Count one answered request."""
