@@ -150,6 +150,12 @@ class Settings(BaseSettings):
     request_timeout_seconds: float = Field(
         default=30.0, ge=0, description="A request still running after this answers 503 (0: no limit)"
     )
+    rebalance_after_lag_ms: int = Field(
+        default=10,
+        ge=0,
+        description="A worker whose event loop ran this late on average over a second closes two keep-alive "
+        "connections after their answers, so their clients reconnect to a worker with room (0: never)",
+    )
     graceful_shutdown_seconds: int = Field(
         default=30, ge=0, description="On SIGTERM, how long in-flight requests may take to finish"
     )

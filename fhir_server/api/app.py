@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None, *, storage: SqlStorage | None =
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         collect_less()
-        loop_watch = LoopWatch(LOOP_LATENESS, LOOP_LATENESS_MAX)
+        loop_watch = LoopWatch(LOOP_LATENESS, LOOP_LATENESS_MAX, shed_after=settings.rebalance_after_lag_ms / 1000)
         loop_watch.start()
         if audit is not None:
             audit.start()

@@ -16,6 +16,8 @@ from typing import Any, cast
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from fhir_server.api.loop_lag import take_shed
+
 # Beyond this, joining would copy a large body only to save one system call.
 _JOIN_LIMIT = 64 * 1024
 
@@ -72,8 +74,14 @@ class CoalescingTransport:
 
 
 class CoalescingHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol on a ``CoalescingTransport``."""
+    """uvicorn's httptools protocol on a ``CoalescingTransport``, closing the connection after its answer
+    when the worker's late event loop lets it go (``loop_lag.take_shed``, ADR 0020)."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         wrapped: Any = CoalescingTransport(cast(asyncio.Transport, transport), self.loop)
         super().connection_made(wrapped)
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        if take_shed():
+            self.cycle.keep_alive = False  # answered with "Connection: close", then closed

@@ -1,16 +1,23 @@
-"""The event-loop watch: a loop held busy shows in the lateness histogram and in the worker's gauge, and
-/metrics of a running app carries both."""
+"""The event-loop watch: a loop held busy shows in the lateness histogram and in the worker's gauge, /metrics
+of a running app carries both, and a loop late on average lets a few keep-alive connections go (their answers
+whole, with ``Connection: close``) so their clients reconnect to a worker with room."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry, Gauge, Histogram
 
-from fhir_server.api.loop_lag import LoopWatch
+from fhir_server.api import loop_lag
+from fhir_server.api.app import create_app
+from fhir_server.api.loop_lag import SHEDS_PER_WINDOW, LoopWatch
+from fhir_server.storage.repository import SqlStorage
+from tests.api.test_http_protocol import _read_response
 from tests.api.test_ops_metrics import SCRAPE, ops_client, samples  # noqa: F401 - the fixture is used
+from tests.conftest import make_settings, serving
 
 BLOCKED_SECONDS = 0.3
 
@@ -51,3 +58,58 @@ def test_metrics_carry_the_loop_lateness(ops_client: TestClient) -> None:  # noq
     assert scraped[("fhir_event_loop_lag_seconds_count", ())] >= 1
     assert ("fhir_event_loop_lag_seconds_bucket", (("le", "0.001"),)) in scraped
     assert ("fhir_event_loop_lag_max_seconds", ()) in scraped
+
+
+def _late_window(shed_after: float) -> tuple[list[bool], list[bool]]:
+    """take_shed answers after a window holding a 0.3 s block, then after a calm window."""
+    registry = CollectorRegistry()
+    lateness = Histogram("lag", "lag", registry=registry)
+    largest = Gauge("lag_max", "lag max", registry=registry)
+
+    async def scenario() -> tuple[list[bool], list[bool]]:
+        watch = LoopWatch(lateness, largest, interval=0.02, window=0.1, shed_after=shed_after)
+        watch.start()
+        await asyncio.sleep(0.15)
+        time.sleep(BLOCKED_SECONDS)
+        await asyncio.sleep(0.03)  # the late wake-up closes the window
+        after_block = [loop_lag.take_shed() for _ in range(SHEDS_PER_WINDOW + 1)]
+        await asyncio.sleep(0.25)  # calm windows
+        after_calm = [loop_lag.take_shed() for _ in range(SHEDS_PER_WINDOW + 1)]
+        watch.stop()
+        return after_block, after_calm
+
+    return asyncio.run(scenario())
+
+
+def test_a_late_loop_lets_a_few_connections_go_then_stops() -> None:
+    after_block, after_calm = _late_window(shed_after=0.05)
+    assert after_block == [True] * SHEDS_PER_WINDOW + [False]
+    assert after_calm == [False] * (SHEDS_PER_WINDOW + 1)
+    assert not loop_lag.take_shed()  # no watch running: never
+
+
+def test_without_a_threshold_no_connection_is_let_go() -> None:
+    after_block, after_calm = _late_window(shed_after=0.0)
+    assert after_block == after_calm == [False] * (SHEDS_PER_WINDOW + 1)
+
+
+def test_a_connection_let_go_gets_its_whole_answer_then_closes(storage: SqlStorage, database_url: str) -> None:
+    # A threshold no test machine reaches: the one shed below is the test's own.
+    settings = {"rebalance_after_lag_ms": 60_000}
+    with serving(
+        lambda base: create_app(make_settings(database_url, base_url=base, **settings), storage=storage)
+    ) as base:
+        port = int(base.split(":")[2].split("/")[0])
+        assert loop_lag._running is not None
+        loop_lag._running._sheds_left = 1
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock, sock.makefile("rb") as stream:
+            sock.sendall(b"GET /fhir/Patient?_count=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            status, headers, body = _read_response(stream)
+            assert (status, headers.get("connection")) == (200, "close")
+            assert body.startswith(b'{"resourceType":"Bundle"')
+            assert stream.read(1) == b""  # closed by the server
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock, sock.makefile("rb") as stream:
+            for _ in range(3):
+                sock.sendall(b"GET /fhir/Patient?_count=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+                status, headers, _ = _read_response(stream)
+                assert (status, headers.get("connection")) == (200, None)
