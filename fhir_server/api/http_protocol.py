@@ -82,6 +82,8 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
         super().connection_made(wrapped)
 
     def on_headers_complete(self) -> None:
+        previous = self.cycle
         super().on_headers_complete()
-        if take_shed():
+        # Only a request that got a cycle of its own (not an upgrade) is answered and can carry the close.
+        if self.cycle is not previous and take_shed():
             self.cycle.keep_alive = False  # answered with "Connection: close", then closed
