@@ -5,7 +5,6 @@ whole, with ``Connection: close``) so their clients reconnect to a worker with r
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 
 from fastapi.testclient import TestClient
@@ -15,23 +14,32 @@ from fhir_server.api import loop_lag
 from fhir_server.api.app import create_app
 from fhir_server.api.loop_lag import SHEDS_PER_WINDOW, LoopWatch
 from fhir_server.storage.repository import SqlStorage
-from tests.api.test_http_protocol import _read_response
+from tests.api.test_http_protocol import _connect, _read_response
 from tests.api.test_ops_metrics import SCRAPE, ops_client, samples  # noqa: F401 - the fixture is used
 from tests.conftest import make_settings, serving
 
 BLOCKED_SECONDS = 0.3
 
 
-def _watched_run(registry: CollectorRegistry) -> None:
+def _watch(registry: CollectorRegistry, shed_after: float = 0.0) -> LoopWatch:
     lateness = Histogram("lag", "lag", buckets=(0.01, 0.25, 1.0), registry=registry)
     largest = Gauge("lag_max", "lag max", registry=registry)
+    return LoopWatch(lateness, largest, interval=0.02, window=0.1, shed_after=shed_after)
 
+
+async def _blocked_once(watch: LoopWatch) -> None:
+    """Started, 0.2 s of free loop, the loop held for BLOCKED_SECONDS, then the late wake-up (which also
+    closes the window that holds the block)."""
+    watch.start()
+    await asyncio.sleep(0.2)
+    time.sleep(BLOCKED_SECONDS)  # holds the loop, as a long inline request would
+    await asyncio.sleep(0.03)
+
+
+def _watched_run(registry: CollectorRegistry) -> None:
     async def scenario() -> None:
-        watch = LoopWatch(lateness, largest, interval=0.02, window=0.1)
-        watch.start()
-        await asyncio.sleep(0.2)
-        time.sleep(BLOCKED_SECONDS)  # holds the loop, as a long inline request would
-        await asyncio.sleep(0.03)  # the late wake-up, which also closes the window
+        watch = _watch(registry)
+        await _blocked_once(watch)
         watch.stop()
 
     asyncio.run(scenario())
@@ -62,16 +70,10 @@ def test_metrics_carry_the_loop_lateness(ops_client: TestClient) -> None:  # noq
 
 def _late_window(shed_after: float) -> tuple[list[bool], list[bool]]:
     """take_shed answers after a window holding a 0.3 s block, then after a calm window."""
-    registry = CollectorRegistry()
-    lateness = Histogram("lag", "lag", registry=registry)
-    largest = Gauge("lag_max", "lag max", registry=registry)
 
     async def scenario() -> tuple[list[bool], list[bool]]:
-        watch = LoopWatch(lateness, largest, interval=0.02, window=0.1, shed_after=shed_after)
-        watch.start()
-        await asyncio.sleep(0.15)
-        time.sleep(BLOCKED_SECONDS)
-        await asyncio.sleep(0.03)  # the late wake-up closes the window
+        watch = _watch(CollectorRegistry(), shed_after)
+        await _blocked_once(watch)
         after_block = [loop_lag.take_shed() for _ in range(SHEDS_PER_WINDOW + 1)]
         await asyncio.sleep(0.25)  # calm windows
         after_calm = [loop_lag.take_shed() for _ in range(SHEDS_PER_WINDOW + 1)]
@@ -99,16 +101,15 @@ def test_a_connection_let_go_gets_its_whole_answer_then_closes(storage: SqlStora
     with serving(
         lambda base: create_app(make_settings(database_url, base_url=base, **settings), storage=storage)
     ) as base:
-        port = int(base.split(":")[2].split("/")[0])
         assert loop_lag._running is not None
         loop_lag._running._sheds_left = 1
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock, sock.makefile("rb") as stream:
+        with _connect(base) as sock, sock.makefile("rb") as stream:
             sock.sendall(b"GET /fhir/Patient?_count=1 HTTP/1.1\r\nHost: x\r\n\r\n")
             status, headers, body = _read_response(stream)
             assert (status, headers.get("connection")) == (200, "close")
             assert body.startswith(b'{"resourceType":"Bundle"')
             assert stream.read(1) == b""  # closed by the server
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock, sock.makefile("rb") as stream:
+        with _connect(base) as sock, sock.makefile("rb") as stream:
             for _ in range(3):
                 sock.sendall(b"GET /fhir/Patient?_count=1 HTTP/1.1\r\nHost: x\r\n\r\n")
                 status, headers, _ = _read_response(stream)
