@@ -22,13 +22,20 @@ from fhir_server.storage.indexing import IndexRows
 from fhir_server.storage.schema import AUDIT_SLOT_COLUMNS, AUDIT_SLOTS, INDEX_TABLES, audit_index
 
 AUDIT_TYPE = "AuditEvent"
-_COLUMNS = tuple(column.name for column in audit_index.columns)
-_POSITION = {name: position for position, name in enumerate(_COLUMNS)}
+COLUMNS = tuple(column.name for column in audit_index.columns)
+_POSITION = {name: position for position, name in enumerate(COLUMNS)}
 # Per (kind, param): where each of its slots starts in the row (a slot's columns are consecutive).
 _STARTS = {
     (kind, param): tuple(_POSITION[f"{param}_{n}_{AUDIT_SLOT_COLUMNS[kind][0]}"] for n in range(1, slots + 1))
     for kind, param, slots in AUDIT_SLOTS
 }
+
+
+def slot_starts(kind: str, param: str) -> tuple[int, ...]:
+    """Where each slot of a parameter starts in an ``audit_index`` row."""
+    return _STARTS[(kind, param)]
+
+
 _VALUES = {kind: itemgetter(*columns) for kind, columns in AUDIT_SLOT_COLUMNS.items()}
 # Values a row may carry only when empty (no slot holds them).
 _UNSLOTTED = {
@@ -41,7 +48,7 @@ _UNSLOTTED = {
 
 def compact(pk: int, rows: IndexRows) -> list[Any] | None:
     """The event's ``audit_index`` row (values in column order), or None when its rows do not fit."""
-    values: list[Any] = [None] * len(_COLUMNS)
+    values: list[Any] = [None] * len(COLUMNS)
     values[0] = pk
     for kind, kind_rows in rows.items():
         if not kind_rows:
@@ -86,9 +93,9 @@ def insert(connection: Connection, rows: list[list[Any]]) -> None:
     if not rows:
         return
     if connection.dialect.name == "postgresql":
-        copy_rows(connection, audit_index, _COLUMNS, rows)
+        copy_rows(connection, audit_index, COLUMNS, rows)
     else:
-        bulk_insert(connection, audit_index, [dict(zip(_COLUMNS, row, strict=True)) for row in rows])
+        bulk_insert(connection, audit_index, [dict(zip(COLUMNS, row, strict=True)) for row in rows])
 
 
 def index_source(kind: str, *types: str | None) -> FromClause:

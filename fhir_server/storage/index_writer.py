@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 from operator import itemgetter
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, literal_column, select
 
@@ -105,10 +106,14 @@ def _insert_statement(shape: tuple[tuple[str, int], ...]) -> str:
     return f"WITH {', '.join(inserts)} SELECT 1"
 
 
-def insert_many(connection: Connection, resources: list[tuple[int, str, IndexRows]]) -> None:
-    """Write the index rows of many resources, one multi-row INSERT (COPY on PostgreSQL) per index table."""
+def insert_many(
+    connection: Connection, resources: list[tuple[int, str, IndexRows]], slotted: list[list[Any]] | None = None
+) -> None:
+    """Write the index rows of many resources, one multi-row INSERT (COPY on PostgreSQL) per index table.
+
+    ``slotted``: ``audit_index`` rows already filled (``audit_extract``), written with the events that fit."""
     generic, compacted = audit_rows.split(resources)
-    audit_rows.insert(connection, compacted)
+    audit_rows.insert(connection, [*(slotted or ()), *compacted])
     # Grouped by resource, not by row: a tuple per row here was a tenth of the audit trail's time.
     by_kind: dict[str, list[tuple[int, str, list[Row]]]] = {}
     for pk, res_type, rows in generic:

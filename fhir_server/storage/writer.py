@@ -25,6 +25,8 @@ from fhir_server.model.json import dumps, loads
 from fhir_server.model.meta import stamp
 from fhir_server.search.query import SearchQuery
 from fhir_server.storage import claims, driver, index_writer
+from fhir_server.storage.audit_extract import audit_slots
+from fhir_server.storage.audit_rows import AUDIT_TYPE
 from fhir_server.storage.bulk import bulk_insert, copy_rows, copy_rows_checked
 from fhir_server.storage.history import current_not_copied
 from fhir_server.storage.indexing import index_rows
@@ -229,13 +231,16 @@ class Writer:
             for pk, (r, content), (_, _, method) in zip(pks, prepared, items, strict=True)
         ]
         self._copy_versions(saved)
-        indexed = []
+        indexed, slotted = [], []
         like = None  # consecutive resources often share parts (the AuditEvents of one search)
         for stored, (stamped, _) in zip(saved, prepared, strict=True):
+            if stored.type == AUDIT_TYPE and (slots := audit_slots(stored.pk, stamped, self.context)) is not None:
+                slotted.append(slots)
+                continue
             rows = index_rows(stamped, self.context, like=like)
             indexed.append((stored.pk, stored.type, rows))
             like = (stamped, rows)
-        index_writer.insert_many(self.connection, indexed)
+        index_writer.insert_many(self.connection, indexed, slotted)
         for stored, (stamped, _) in zip(saved, prepared, strict=True):
             if stored.type == "Appointment":
                 claims.sync(self.connection, stored.pk, stamped, self.context.zone, new=True)

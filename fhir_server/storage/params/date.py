@@ -73,8 +73,12 @@ def _ranges(node: Node, context: ExtractContext) -> list[tuple[int, int]]:
 
 def extract(nodes: list[Node], context: ExtractContext) -> list[Row]:
     """One row per date, dateTime, instant, Period or Timing event."""
-    seen = {r for node in nodes for r in _ranges(node, context)}
-    return [{"low": low, "high": high} for low, high in sorted(seen)]
+    return [{"low": low, "high": high} for low, high in extract_ranges(nodes, context)]
+
+
+def extract_ranges(nodes: list[Node], context: ExtractContext) -> list[tuple[int, int]]:
+    """The distinct [low, high) ranges of the nodes, in order."""
+    return sorted({r for node in nodes for r in _ranges(node, context)})
 
 
 def approximate_bounds(value: DateValue) -> tuple[int, int]:

@@ -65,6 +65,11 @@ def _rows(node: Node, context: ExtractContext) -> list[Row]:
         return [{**_empty(), "url": url, "target_version": version or None}]
     if not isinstance(value, dict):
         return []
+    return reference_rows(value, context)
+
+
+def reference_rows(value: dict[str, Any], context: ExtractContext) -> list[Row]:
+    """The row of one Reference (none when it names nothing this server can match)."""
     row = _from_text(value["reference"], context) if isinstance(value.get("reference"), str) else _empty()
     if row is None:
         return []

@@ -1,0 +1,156 @@
+"""An AuditEvent's ``audit_index`` row read straight from the event (ADR 0019), without index rows.
+
+The audit trail stores several AuditEvents per request, and extracting each one's index rows
+(``indexing.index_rows``) and then fitting them into slots (``audit_rows.compact``) was the largest
+share of the trail's time. AuditEvents index only what an auditor searches by
+(``search.registry.AUDIT_PARAMETERS``), all at fixed paths, so the slots are filled from those paths
+with the same value rules as the per-type extractors. An event of any other shape (a ``meta`` with
+tags or profiles, an element of an unexpected JSON type, more values than slots) gets None and goes
+the generic way; tests compare both ways on every shape the server builds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fhir_server.search.values import fold
+from fhir_server.storage.audit_rows import COLUMNS, slot_starts
+from fhir_server.storage.params import date, reference
+from fhir_server.storage.params.common import ExtractContext
+from fhir_server.storage.params.token import MAX_INDEXED
+
+_STAMPED_META = frozenset({"versionId", "lastUpdated"})
+_ACTION, _OUTCOME, _TYPE, _SUBTYPE, _AGENT, _ENTITY, _DATE = (
+    slot_starts(kind, param)
+    for kind, param in (
+        ("token", "action"),
+        ("token", "outcome"),
+        ("token", "type"),
+        ("token", "subtype"),
+        ("reference", "agent"),
+        ("reference", "entity"),
+        ("date", "date"),
+    )
+)
+
+
+# Events share their agents, type, subtypes and time (the same objects: the trail builds one set per
+# request and keeps each caller's agents): values are kept per object, with the object so its id stays
+# its own. Bounded: cleared when full.
+_KEPT_MAX = 256
+Values = list[tuple[Any, ...] | None]
+_kept: dict[tuple[str, int, int], tuple[object, ExtractContext, Values]] = {}
+
+
+def _same(path: str, value: Any, context: ExtractContext, compute: Callable[[Any, ExtractContext], Values]) -> Values:
+    key = (path, id(value), id(context))
+    kept = _kept.get(key)
+    if kept is not None and kept[0] is value and kept[1] is context:
+        return kept[2]
+    found = compute(value, context)
+    if len(_kept) >= _KEPT_MAX:
+        _kept.clear()
+    _kept[key] = (value, context, found)
+    return found
+
+
+class _Unfit(Exception):
+    """The event has a shape or a number of values the slots do not take."""
+
+
+def audit_slots(pk: int, event: dict[str, Any], context: ExtractContext) -> list[Any] | None:
+    """The event's ``audit_index`` row (values in column order), or None to index it the generic way."""
+    meta = event.get("meta")
+    if meta is not None and (not isinstance(meta, dict) or not _STAMPED_META.issuperset(meta)):
+        return None
+    values: list[Any] = [None] * len(COLUMNS)
+    values[0] = pk
+    try:
+        _fill(values, _ACTION, [_code_values(event.get("action"))])
+        _fill(values, _OUTCOME, [_code_values(event.get("outcome"))])
+        _fill(values, _TYPE, _same("type", event.get("type"), context, _type_values))
+        _fill(values, _SUBTYPE, _same("subtype", event.get("subtype"), context, _subtype_values))
+        _fill(values, _AGENT, _same("agent", event.get("agent"), context, _agent_values))
+        _fill(values, _ENTITY, _references(event.get("entity"), "what", context))
+        _fill(values, _DATE, _same("recorded", event.get("recorded"), context, _dates))
+    except _Unfit:
+        return None
+    return values
+
+
+def _fill(values: list[Any], starts: tuple[int, ...], found: list[tuple[Any, ...] | None]) -> None:
+    """Distinct values into consecutive slots, in document order (as the extractors keep them)."""
+    seen: set[tuple[Any, ...]] = set()
+    for value in found:
+        if value is None or value in seen:
+            continue
+        if len(seen) == len(starts):
+            raise _Unfit
+        start = starts[len(seen)]
+        seen.add(value)
+        values[start : start + len(value)] = value
+
+
+def _items(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _Unfit
+    return value
+
+
+def _code_values(value: Any) -> tuple[Any, ...] | None:
+    # token._row of a code: (system, code, text); a token with no code and no text is not indexed.
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _Unfit
+    return (None, value[:MAX_INDEXED], None)
+
+
+def _coding_values(coding: Any) -> tuple[Any, ...] | None:
+    if coding is None:
+        return None
+    if not isinstance(coding, dict):
+        raise _Unfit
+    system, code, display = coding.get("system"), coding.get("code"), coding.get("display")
+    text = fold(display)[:MAX_INDEXED] if isinstance(display, str) and display.strip() else None
+    code = code[:MAX_INDEXED] if isinstance(code, str) else None
+    if code is None and text is None:
+        return None
+    return (system if isinstance(system, str) else None, code, text)
+
+
+def _type_values(coding: Any, _context: ExtractContext) -> Values:
+    return [_coding_values(coding)]
+
+
+def _subtype_values(codings: Any, _context: ExtractContext) -> Values:
+    return [_coding_values(c) for c in _items(codings)]
+
+
+def _agent_values(agents: Any, context: ExtractContext) -> Values:
+    return _references(agents, "who", context)
+
+
+def _references(items: Any, key: str, context: ExtractContext) -> Values:
+    found: Values = []
+    for item in _items(items):
+        if not isinstance(item, dict):
+            raise _Unfit
+        target = item.get(key)
+        if target is None:
+            continue
+        if not isinstance(target, dict):
+            raise _Unfit
+        found += [tuple(row.values()) for row in reference.reference_rows(target, context)]
+    return found
+
+
+def _dates(recorded: Any, context: ExtractContext) -> Values:
+    if recorded is None:
+        return []
+    if not isinstance(recorded, str):
+        raise _Unfit
+    return [tuple(r) for r in date.extract_ranges([(recorded, "instant")], context)]
