@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # Append-only types: a resource of these is never changed once created (ADR 0016). The server writes
 # them in volume; system history leaves them out.
 APPEND_ONLY_TYPES = frozenset({"AuditEvent"})
 
 
-@dataclass(frozen=True, slots=True)
-class Stored:
-    """One version of a resource: the current one, a historical one, or a tombstone."""
+class Stored(NamedTuple):
+    """One version of a resource: the current one, a historical one, or a tombstone.
+
+    A named tuple: built for every row a search or a batch returns, and a frozen dataclass took five
+    times as long to build.
+    """
 
     pk: int
     type: str
