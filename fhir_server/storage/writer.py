@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    TextClause,
     bindparam,
     delete,
     insert,
@@ -36,6 +37,17 @@ from fhir_server.storage.schema import deferred_record, resource, resource_versi
 from fhir_server.storage.searching import run_search
 from fhir_server.storage.sql_search import CURRENT_COLUMNS
 
+
+def _next_values(table: str, column: str) -> TextClause:
+    """``:n`` values of a serial column's sequence. The sequence is looked up once per statement: as a
+    plain subquery PostgreSQL folded the lookup into the series and ran it for every value (2.6 µs each
+    against 0.3 µs, measured)."""
+    return text(
+        f"WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence('{table}', '{column}')::regclass AS seq)"  # noqa: S608
+        " SELECT nextval(s.seq) FROM s, generate_series(1, :n)"
+    )
+
+
 # Built once: constructing DML per call costs more than executing it.
 _INSERT_CURRENT = insert(resource).returning(resource.c.pk)
 # PostgreSQL: the current version is not copied into resource_version (ADR 0016). It takes its place
@@ -48,15 +60,10 @@ _KEEP_REPLACED = text(
     " content) SELECT seq, pk, res_type, res_id, version, last_updated, method, deleted, content"
     " FROM resource WHERE pk = :key AND seq IS NOT NULL"
 )  # a row without seq (written by an earlier release) already has its copy
-_NEXT_SEQS = text(
-    "SELECT nextval(seq) FROM (SELECT pg_get_serial_sequence('resource_version', 'seq') AS seq) AS s,"
-    " generate_series(1, :n)"
-)
+_NEXT_SEQS = _next_values("resource_version", "seq")
 _INSERT_CURRENT_MANY = insert(resource).returning(resource.c.pk, sort_by_parameter_order=True)
 _UPDATE_CURRENT = update(resource).where(resource.c.pk == bindparam("key"))
-_NEXT_PKS = text(
-    "SELECT nextval(seq) FROM (SELECT pg_get_serial_sequence('resource', 'pk') AS seq) AS s, generate_series(1, :n)"
-)
+_NEXT_PKS = _next_values("resource", "pk")
 _CURRENT_COLUMNS = ("pk", "res_type", "res_id", "version", "last_updated", "deleted", "content")
 _PLACED_COLUMNS = (*_CURRENT_COLUMNS, "seq", "method")  # a current row with its place in history
 _VERSION_COLUMNS = ("resource_pk", "res_type", "res_id", "version", "last_updated", "method", "deleted", "content")
