@@ -37,7 +37,8 @@ _ACTION, _OUTCOME, _TYPE, _SUBTYPE, _AGENT, _ENTITY, _DATE = (
 
 # Events share their agents, type, subtypes and time (the same objects: the trail builds one set per
 # request and keeps each caller's agents): values are kept per object, with the object so its id stays
-# its own. Bounded: cleared when full.
+# its own. Like indexing's ``like``, this relies on nothing changing a resource once it is handed to the
+# writer. Bounded: cleared when full.
 _KEPT_MAX = 256
 Values = list[tuple[Any, ...] | None]
 _kept: dict[tuple[str, int, int], tuple[object, ExtractContext, Values]] = {}
