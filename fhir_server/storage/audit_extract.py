@@ -4,7 +4,7 @@ The audit trail stores several AuditEvents per request, and extracting each one'
 (``indexing.index_rows``) and then fitting them into slots (``audit_rows.compact``) was the largest
 share of the trail's time. AuditEvents index only what an auditor searches by
 (``search.registry.AUDIT_PARAMETERS``), all at fixed paths, so the slots are filled from those paths
-with the same value rules as the per-type extractors. An event of any other shape (a ``meta`` with
+with the per-type extractors' own value rules. An event of any other shape (a ``meta`` with
 tags or profiles, an element of an unexpected JSON type, more values than slots) gets None and goes
 the generic way; tests compare both ways on every shape the server builds.
 """
@@ -14,11 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fhir_server.search.values import fold
 from fhir_server.storage.audit_rows import COLUMNS, slot_starts
-from fhir_server.storage.params import date, reference
+from fhir_server.storage.params import date, reference, token
 from fhir_server.storage.params.common import ExtractContext
-from fhir_server.storage.params.token import MAX_INDEXED
 
 _STAMPED_META = frozenset({"versionId", "lastUpdated"})
 _ACTION, _OUTCOME, _TYPE, _SUBTYPE, _AGENT, _ENTITY, _DATE = (
@@ -102,12 +100,11 @@ def _items(value: Any) -> list[Any]:
 
 
 def _code_values(value: Any) -> tuple[Any, ...] | None:
-    # token._row of a code: (system, code, text); a token with no code and no text is not indexed.
     if value is None:
         return None
     if not isinstance(value, str):
         raise _Unfit
-    return (None, value[:MAX_INDEXED], None)
+    return token.token_values(None, value)
 
 
 def _coding_values(coding: Any) -> tuple[Any, ...] | None:
@@ -115,12 +112,7 @@ def _coding_values(coding: Any) -> tuple[Any, ...] | None:
         return None
     if not isinstance(coding, dict):
         raise _Unfit
-    system, code, display = coding.get("system"), coding.get("code"), coding.get("display")
-    text = fold(display)[:MAX_INDEXED] if isinstance(display, str) and display.strip() else None
-    code = code[:MAX_INDEXED] if isinstance(code, str) else None
-    if code is None and text is None:
-        return None
-    return (system if isinstance(system, str) else None, code, text)
+    return token.token_values(coding.get("system"), coding.get("code"), coding.get("display"))
 
 
 def _type_values(coding: Any, _context: ExtractContext) -> Values:

@@ -35,6 +35,14 @@ def _row(system: Any, code: Any, text: Any = None, type_system: Any = None, type
     }
 
 
+def token_values(system: Any, code: Any, text: Any = None) -> tuple[Any, Any, Any] | None:
+    """(system, code, text) as a row of a code or Coding holds them; None when no row is indexed (no code, no text)."""
+    row = _row(system, code, text)
+    if row["code"] is None and row["text"] is None:
+        return None
+    return (row["system"], row["code"], row["text"])
+
+
 def _codings(value: dict[str, Any]) -> list[dict[str, Any]]:
     codings = value.get("coding")
     return [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
