@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Executable, Insert, Table, Update, insert
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.sql import ClauseElement
 
+from fhir_server.storage import lean
 from fhir_server.storage.bulk import driver_errors
 
 _DIALECT = postgresql_psycopg.dialect()  # type: ignore[no-untyped-call]
@@ -51,8 +52,12 @@ def fetch(connection: Connection, statement: Executable, params: Params) -> list
 
 def fetch_sql(connection: Connection, sql: str, params: Params | Sequence[Any]) -> list[tuple[Any, ...]]:
     """The rows of PostgreSQL SQL run on the connection's driver."""
-    dbapi: Any = connection.connection.driver_connection
+    pooled = connection.connection
+    dbapi: Any = pooled.driver_connection
     with driver_errors(connection, sql):
+        found = lean.rows(dbapi, pooled.info, sql, params)
+        if found is not None:
+            return found
         cursor = dbapi.execute(sql, params)
         try:
             return cursor.fetchall() if cursor.description is not None else []
@@ -93,6 +98,8 @@ def run(connection: Connection, statement: Executable, params: Params) -> None:
 
 def run_sql(connection: Connection, sql: str, params: Params | Sequence[Any]) -> None:
     """Run PostgreSQL SQL on the connection's driver, its errors arriving as SQLAlchemy's."""
-    dbapi: Any = connection.connection.driver_connection
+    pooled = connection.connection
+    dbapi: Any = pooled.driver_connection
     with driver_errors(connection, sql):
-        dbapi.execute(sql, params).close()
+        if lean.rows(dbapi, pooled.info, sql, params) is None:
+            dbapi.execute(sql, params).close()

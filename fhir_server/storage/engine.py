@@ -12,12 +12,15 @@ from sqlalchemy.pool import StaticPool
 WRITE_OPTION = "fhir_write"
 
 
-def _postgres_options(statement_timeout_ms: int) -> dict[str, str]:
+def _postgres_options(statement_timeout_ms: int) -> dict[str, str | None]:
     # JIT compilation costs more than the short queries of a FHIR server save (measured: 176 ms on one
     # search); a statement timeout stops a runaway query from outliving the request that started it.
     # Custom plans: a generic plan cached while the tables were small outlives their growth (seen: a
     # subject search at 25-35 ms instead of 0.1 ms), and FHIR values are skewed (tests/storage/test_plan_cache_mode.py).
-    return {"options": f"-c jit=off -c plan_cache_mode=force_custom_plan -c statement_timeout={statement_timeout_ms}"}
+    # psycopg prepares nothing itself: the server's statements are prepared by storage.lean, and psycopg
+    # would deallocate them all whenever it rolls back a transaction it prepared in.
+    options = f"-c jit=off -c plan_cache_mode=force_custom_plan -c statement_timeout={statement_timeout_ms}"
+    return {"options": options, "prepare_threshold": None}
 
 
 SNAPSHOT_OPTION = "fhir_snapshot"

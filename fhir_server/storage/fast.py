@@ -2,7 +2,7 @@
 
 A read by id is the hottest path of the server; SQLAlchemy's per-execution machinery costs more
 than the lookup itself (about 60 µs against 6 µs on SQLite). The SQL text still comes from the
-SQLAlchemy Core statement, with bound parameters only.
+SQLAlchemy Core statement, with bound parameters only; on PostgreSQL it runs on libpq (``lean``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.sql import CompoundSelect, Select
+
+from fhir_server.storage import lean
 
 
 class CompiledLookup:
@@ -36,6 +38,11 @@ class CompiledLookup:
         arguments: Any = [params[p] for p in positions] if positions is not None else dict(params)
         connection = engine.raw_connection()
         try:
+            if engine.dialect.name == "postgresql":
+                driver: Any = connection.driver_connection
+                found = lean.rows(driver, connection.info, sql, arguments)
+                if found is not None:
+                    return found[0] if found else None
             cursor = connection.cursor()
             try:
                 cursor.execute(sql, arguments)
