@@ -11,7 +11,10 @@ the generic way; tests compare both ways on every shape the server builds.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from fhir_server.storage.audit_rows import COLUMNS, slot_starts
@@ -66,8 +69,8 @@ def audit_slots(pk: int, event: dict[str, Any], context: ExtractContext) -> list
     values: list[Any] = [None] * len(COLUMNS)
     values[0] = pk
     try:
-        _fill(values, _ACTION, [_code_values(event.get("action"))])
-        _fill(values, _OUTCOME, [_code_values(event.get("outcome"))])
+        _put(values, _ACTION[0], _code_values(event.get("action")))
+        _put(values, _OUTCOME[0], _code_values(event.get("outcome")))
         _fill(values, _TYPE, _same("type", event.get("type"), context, _type_values))
         _fill(values, _SUBTYPE, _same("subtype", event.get("subtype"), context, _subtype_values))
         _fill(values, _AGENT, _same("agent", event.get("agent"), context, _agent_values))
@@ -78,8 +81,17 @@ def audit_slots(pk: int, event: dict[str, Any], context: ExtractContext) -> list
     return values
 
 
+def _put(values: list[Any], start: int, value: tuple[Any, ...] | None) -> None:
+    if value is not None:
+        values[start : start + len(value)] = value
+
+
 def _fill(values: list[Any], starts: tuple[int, ...], found: list[tuple[Any, ...] | None]) -> None:
     """Distinct values into consecutive slots, in document order (as the extractors keep them)."""
+    if len(found) < 2:  # most parameters hold one value
+        if found:
+            _put(values, starts[0], found[0])
+        return
     seen: set[tuple[Any, ...]] = set()
     for value in found:
         if value is None or value in seen:
@@ -104,7 +116,12 @@ def _code_values(value: Any) -> tuple[Any, ...] | None:
         return None
     if not isinstance(value, str):
         raise _Unfit
-    return token.token_values(None, value)
+    return _code_tuple(value)
+
+
+@lru_cache(maxsize=64)  # an action or an outcome: a handful of codes
+def _code_tuple(code: str) -> tuple[Any, ...] | None:
+    return token.token_values(None, code)
 
 
 def _coding_values(coding: Any) -> tuple[Any, ...] | None:
@@ -137,8 +154,24 @@ def _references(items: Any, key: str, context: ExtractContext) -> Values:
             continue
         if not isinstance(target, dict):
             raise _Unfit
+        text = target.get("reference")
+        if len(target) == 1 and type(text) is str and len(text) <= _CACHED_REFERENCE:
+            value = _reference_values(text, context)
+            if value is not None:
+                found.append(value)
+            continue
         found += [tuple(row.values()) for row in reference.reference_rows(target, context)]
     return found
+
+
+# An entity names its patient and its resource by a bare reference; a patient's repeats in every event.
+_CACHED_REFERENCE = 256
+
+
+@lru_cache(maxsize=4096)
+def _reference_values(text: str, context: ExtractContext) -> tuple[Any, ...] | None:
+    rows = reference.reference_rows({"reference": text}, context)
+    return tuple(rows[0].values()) if rows else None
 
 
 def _dates(recorded: Any, context: ExtractContext) -> Values:
@@ -146,4 +179,26 @@ def _dates(recorded: Any, context: ExtractContext) -> Values:
         return []
     if not isinstance(recorded, str):
         raise _Unfit
+    at = _utc_instant_us(recorded)
+    if at is not None:
+        return [(at, at + 1)]
     return [tuple(r) for r in date.extract_ranges([(recorded, "instant")], context)]
+
+
+_UTC_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _utc_instant_us(text: str) -> int | None:
+    """Microseconds of an instant written as the trail writes it (UTC, to the microsecond), else None.
+    Its range is that microsecond: what the date extractor finds, without its general parse."""
+    if len(text) != 27 or _UTC_INSTANT.fullmatch(text) is None:
+        return None
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return (at - _EPOCH) // _MICROSECOND
+
+
+_MICROSECOND = timedelta(microseconds=1)

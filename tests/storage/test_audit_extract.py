@@ -8,6 +8,7 @@ the registry's expressions. For every shape the server builds they must agree, a
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,10 +19,11 @@ from hypothesis import strategies as st
 from fhir_server.audit.events import Access, Actor, rest_events
 from fhir_server.model.meta import stamp
 from fhir_server.search.registry import r4_registry
-from fhir_server.storage.audit_extract import audit_slots
+from fhir_server.storage.audit_extract import _dates, _utc_instant_us, audit_slots
 from fhir_server.storage.audit_rows import compact
 from fhir_server.storage.indexing import _plan, index_rows
 from fhir_server.storage.params.common import ExtractContext
+from fhir_server.storage.params.date import extract_ranges
 from tests.conftest import BASE_URL
 from tests.storage.test_audit_rows import NOW, _events, _too_many_entities
 
@@ -171,3 +173,32 @@ def test_any_shape_is_either_the_generic_row_or_declined(changes: dict[str, Any]
     row = audit_slots(7, event, CONTEXT)
     if row is not None:
         assert row == _generic(7, event)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59, 999999)))
+def test_the_trail_s_instants_get_the_date_extractor_s_range(moment: datetime) -> None:
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    expected = [tuple(r) for r in extract_ranges([(text, "instant")], CONTEXT)]
+    assert _utc_instant_us(text) is not None
+    assert _dates(text, CONTEXT) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-30T04:42:05.931434+00:00",  # an offset
+        "2026-11-30T04:42:05.9314Z",  # fewer digits: a wider range
+        "2026-11-30T04:42:05Z",
+        "2016-12-31T23:59:60.000000Z",  # a leap second
+        "2026-02-30T04:42:05.931434Z",  # no such day
+        "٢٠٢٦-11-30T04:42:05.931434Z",  # digits of another script
+    ],
+)
+def test_other_instants_go_the_date_extractor_s_way(text: str) -> None:
+    assert _utc_instant_us(text) is None
+    try:
+        expected = [tuple(r) for r in extract_ranges([(text, "instant")], CONTEXT)]
+    except ValueError:
+        return
+    assert _dates(text, CONTEXT) == expected
