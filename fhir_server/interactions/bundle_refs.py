@@ -15,18 +15,25 @@ from fhir_server.storage.writer import Writer
 
 
 def _strings(value: Any, found: set[str]) -> None:
+    # Exact types first: JSON holds exactly these, and the walk visits every element of a bundle.
     if isinstance(value, dict):
         reference = value.get("reference")
         if isinstance(reference, str):
             found.add(reference)
         for item in value.values():
-            if isinstance(item, dict | list):
+            kind = type(item)
+            if kind is str:
+                if item.startswith("urn:"):
+                    found.add(item)
+            elif kind is dict or kind is list or isinstance(item, dict | list):
                 _strings(item, found)
             elif isinstance(item, str) and item.startswith("urn:"):
                 found.add(item)
     elif isinstance(value, list):
         for item in value:
-            _strings(item, found)
+            kind = type(item)
+            if kind is dict or kind is list or isinstance(item, dict | list):
+                _strings(item, found)
 
 
 def rewritable(resources: list[dict[str, Any]]) -> set[str]:
