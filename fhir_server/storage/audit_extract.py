@@ -66,19 +66,39 @@ def audit_slots(pk: int, event: dict[str, Any], context: ExtractContext) -> list
     meta = event.get("meta")
     if meta is not None and (not isinstance(meta, dict) or not _STAMPED_META.issuperset(meta)):
         return None
-    values: list[Any] = [None] * len(COLUMNS)
-    values[0] = pk
     try:
-        _put(values, _ACTION[0], _code_values(event.get("action")))
-        _put(values, _OUTCOME[0], _code_values(event.get("outcome")))
-        _fill(values, _TYPE, _same("type", event.get("type"), context, _type_values))
-        _fill(values, _SUBTYPE, _same("subtype", event.get("subtype"), context, _subtype_values))
-        _fill(values, _AGENT, _same("agent", event.get("agent"), context, _agent_values))
+        values = _shared_slots(event, context)
         _fill(values, _ENTITY, _references(event.get("entity"), "what", context))
-        _fill(values, _DATE, _same("recorded", event.get("recorded"), context, _dates))
     except _Unfit:
         return None
+    values[0] = pk
     return values
+
+
+# The slots of everything but the entities, per the very objects they come from: a search's events
+# differ only in their entities.
+_SHARED_PARTS = ("action", "outcome", "type", "subtype", "agent", "recorded")
+_shared: dict[tuple[int, ...], tuple[tuple[object, ...], ExtractContext, list[Any]]] = {}
+
+
+def _shared_slots(event: dict[str, Any], context: ExtractContext) -> list[Any]:
+    parts = tuple(event.get(name) for name in _SHARED_PARTS)
+    key = (*map(id, parts), id(context))
+    kept = _shared.get(key)
+    if kept is not None and kept[1] is context and all(a is b for a, b in zip(kept[0], parts, strict=True)):
+        return kept[2].copy()
+    action, outcome, type_, subtype, agent, recorded = parts
+    values: list[Any] = [None] * len(COLUMNS)
+    _put(values, _ACTION[0], _code_values(action))
+    _put(values, _OUTCOME[0], _code_values(outcome))
+    _fill(values, _TYPE, _same("type", type_, context, _type_values))
+    _fill(values, _SUBTYPE, _same("subtype", subtype, context, _subtype_values))
+    _fill(values, _AGENT, _same("agent", agent, context, _agent_values))
+    _fill(values, _DATE, _same("recorded", recorded, context, _dates))
+    if len(_shared) >= _KEPT_MAX:
+        _shared.clear()
+    _shared[key] = (parts, context, values)
+    return values.copy()
 
 
 def _put(values: list[Any], start: int, value: tuple[Any, ...] | None) -> None:
@@ -154,9 +174,13 @@ def _references(items: Any, key: str, context: ExtractContext) -> Values:
             continue
         if not isinstance(target, dict):
             raise _Unfit
+        if len(target) == 1 and type(identifier := target.get("identifier")) is dict:
+            if type(value := identifier.get("value")) is str:  # the request's id: a row of its identifier
+                found.append((None, None, None, None, identifier.get("system"), value))
+                continue
         text = target.get("reference")
-        if len(target) == 1 and type(text) is str and len(text) <= _CACHED_REFERENCE:
-            value = _reference_values(text, context)
+        if len(target) == 1 and type(text) is str and len(text) <= _CACHED_REFERENCE and _HISTORY not in text:
+            value = _reference_values(text, context.base_url)
             if value is not None:
                 found.append(value)
             continue
@@ -164,13 +188,15 @@ def _references(items: Any, key: str, context: ExtractContext) -> Values:
     return found
 
 
-# An entity names its patient and its resource by a bare reference; a patient's repeats in every event.
+# An entity names its patient by a bare reference, which repeats in every event about that patient
+# (a resource's versioned reference seldom repeats: not kept).
 _CACHED_REFERENCE = 256
+_HISTORY = "/_history/"
 
 
 @lru_cache(maxsize=4096)
-def _reference_values(text: str, context: ExtractContext) -> tuple[Any, ...] | None:
-    rows = reference.reference_rows({"reference": text}, context)
+def _reference_values(text: str, base_url: str) -> tuple[Any, ...] | None:
+    rows = reference.reference_rows({"reference": text}, ExtractContext(UTC, base_url))
     return tuple(rows[0].values()) if rows else None
 
 
