@@ -174,10 +174,10 @@ def _references(items: Any, key: str, context: ExtractContext) -> Values:
             continue
         if not isinstance(target, dict):
             raise _Unfit
-        if len(target) == 1 and type(identifier := target.get("identifier")) is dict:
-            if type(value := identifier.get("value")) is str:  # the request's id: a row of its identifier
-                found.append((None, None, None, None, identifier.get("system"), value))
-                continue
+        identifier = target.get("identifier") if len(target) == 1 else None
+        if type(identifier) is dict and type(value := identifier.get("value")) is str:
+            found.append((None, None, None, None, identifier.get("system"), value))  # the request's id
+            continue
         text = target.get("reference")
         if len(target) == 1 and type(text) is str and len(text) <= _CACHED_REFERENCE and _HISTORY not in text:
             value = _reference_values(text, context.base_url)
