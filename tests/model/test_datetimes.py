@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fhir_server.model.datetimes import _DATE_TIME, BadDate, date_range
-from fhir_server.model.instants import fhir_instant, from_datetime
+from fhir_server.model.instants import fhir_instant, from_datetime, http_date, parse_http_date
 
 GYE = ZoneInfo("America/Guayaquil")
 
@@ -93,3 +94,21 @@ def test_ranges_equal_datetime_arithmetic(day, clock, fraction, offset, precisio
         "fraction": f"{day.isoformat()}T{hour:02d}:{minute:02d}:{second:02d}{fraction}{offset}",
     }[precision]
     assert date_range(text, ZoneInfo(zone)) == _reference_range(text, ZoneInfo(zone))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.integers(
+        min_value=from_datetime(datetime(1000, 1, 1, tzinfo=UTC)),
+        max_value=from_datetime(datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)),
+    )
+)
+def test_instants_render_as_the_standard_library_renders_them(us: int) -> None:
+    at = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)
+    assert fhir_instant(us) == at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert http_date(us) == format_datetime(at.replace(microsecond=0), usegmt=True)
+    assert parse_http_date(http_date(us)) == us - us % 1_000_000
+
+
+def test_an_instant_before_the_year_1000_keeps_its_four_digits() -> None:
+    assert fhir_instant(from_datetime(datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC))) == "0999-01-02T03:04:05.000006Z"
