@@ -33,8 +33,7 @@ def fhir_instant(us: int) -> str:
     # instant of its own), and a year before 1000 keeps its leading zeros, which strftime drops.
     at = to_datetime(us)
     return (
-        f"{at.year:04d}-{at.month:02d}-{at.day:02d}T{at.hour:02d}:{at.minute:02d}:{at.second:02d}"
-        f".{at.microsecond:06d}Z"
+        f"{at.year:04d}-{at.month:02d}-{at.day:02d}T{at.hour:02d}:{at.minute:02d}:{at.second:02d}.{at.microsecond:06d}Z"
     )
 
 
