@@ -51,3 +51,13 @@ def test_message_ids_are_unique_across_areas():
         for message_id in area.MESSAGES:
             assert message_id not in seen, f"{message_id} in {area.__name__} and {seen[message_id]}"
             seen[message_id] = area.__name__
+
+
+def test_a_kept_answer_depends_on_the_default_and_long_headers_are_read_in_full():
+    # Answers are kept per (header, default): the same header with another default answers anew.
+    assert pick_language("fr-FR", "es") == "es"
+    assert pick_language("fr-FR", "en") == "en"
+    assert pick_language("fr-FR", "es") == "es"
+    long_header = ", ".join(f"x{n};q=0.{n % 9 + 1}" for n in range(60)) + ", en;q=0.95"
+    assert len(long_header) > 200
+    assert pick_language(long_header, "es") == "en"

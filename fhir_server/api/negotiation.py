@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from starlette.requests import Request
 
@@ -39,7 +40,7 @@ def _media_types(header: str) -> list[tuple[str, float]]:
 
 def response_media_type(request: Request) -> str:
     """The media type to answer with (406 when the client accepts no JSON)."""
-    requested = request.query_params.get("_format")
+    requested = request.query_params.get("_format") if request.scope.get("query_string") else None
     if requested is not None:
         media = _FORMAT_ALIASES.get(requested.strip().lower().split(";")[0].replace(" ", "+"))
         if media is None:
@@ -48,6 +49,15 @@ def response_media_type(request: Request) -> str:
     accept = request.headers.get("accept")
     if not accept:
         return FHIR_JSON
+    return _accepted(accept) if len(accept) <= _CACHED_HEADER else _accepted.__wrapped__(accept)
+
+
+# A client sends the same Accept header on every request: its answer is kept (bounded by length and count).
+_CACHED_HEADER = 200
+
+
+@lru_cache(maxsize=256)
+def _accepted(accept: str) -> str:
     acceptable = [m for m, q in _media_types(accept) if q > 0]
     if FHIR_JSON in acceptable or "application/json+fhir" in acceptable:
         return FHIR_JSON
@@ -85,7 +95,7 @@ def preferences(request: Request) -> Preferences:
     """The Prefer header: return=minimal|representation|OperationOutcome, handling, respond-async."""
     header = request.headers.get("prefer")
     if not header:
-        return Preferences()
+        return _NO_PREFERENCES
     return_, strict, respond_async = "representation", False, False
     for part in header.replace(";", ",").split(","):
         name, _, value = part.strip().partition("=")
@@ -97,3 +107,6 @@ def preferences(request: Request) -> Preferences:
         elif name == "respond-async":
             respond_async = True
     return Preferences(return_, strict, respond_async)
+
+
+_NO_PREFERENCES = Preferences()  # frozen: one instance serves every request without the header

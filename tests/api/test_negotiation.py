@@ -42,6 +42,14 @@ def test_format_parameter(client, fmt, status):
     assert client.get("/fhir/metadata", params={"_format": fmt}).status_code == status
 
 
+def test_an_unacceptable_accept_is_refused_every_time_and_a_long_one_is_read_in_full(client):
+    for _ in range(2):  # the answers kept per Accept header keep no refusal
+        assert client.get("/fhir/metadata", headers={"Accept": "application/fhir+xml"}).status_code == 406
+    long_accept = ", ".join(f"text/x-{n};q=0.{n % 9 + 1}" for n in range(30)) + ", application/fhir+json;q=0.5"
+    assert len(long_accept) > 200
+    assert client.get("/fhir/metadata", headers={"Accept": long_accept}).status_code == 200
+
+
 def test_format_overrides_accept(client):
     response = client.get("/fhir/metadata", params={"_format": "json"}, headers={"Accept": "application/fhir+xml"})
     assert response.status_code == 200
