@@ -40,7 +40,7 @@ def _media_types(header: str) -> list[tuple[str, float]]:
 
 def response_media_type(request: Request) -> str:
     """The media type to answer with (406 when the client accepts no JSON)."""
-    requested = request.query_params.get("_format") if request.scope.get("query_string") else None
+    requested = query_value(request, "_format")
     if requested is not None:
         media = _FORMAT_ALIASES.get(requested.strip().lower().split(";")[0].replace(" ", "+"))
         if media is None:
@@ -79,9 +79,14 @@ def require_body_type(request: Request, allowed: frozenset[str] = frozenset(_JSO
     return media
 
 
+def query_value(request: Request, name: str) -> str | None:
+    """A query parameter's first value; a request without a query string answers without parsing one."""
+    return request.query_params.get(name) if request.scope.get("query_string") else None
+
+
 def wants_pretty(request: Request) -> bool:
     """True when _pretty=true."""
-    return request.query_params.get("_pretty", "").lower() == "true"
+    return (query_value(request, "_pretty") or "").lower() == "true"
 
 
 @dataclass(frozen=True, slots=True)

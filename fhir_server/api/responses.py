@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fhir_server.api.deps import language_of
-from fhir_server.api.negotiation import preferences, response_media_type, wants_pretty
+from fhir_server.api.negotiation import preferences, query_value, response_media_type, wants_pretty
 from fhir_server.errors import Issue, operation_outcome
 from fhir_server.interactions.context import Result
 from fhir_server.model.instants import http_date, weak_etag
@@ -45,8 +45,8 @@ def _headers(result: Result) -> dict[str, str]:
 
 
 def _shaped(request: Request, body: bytes) -> bytes | dict[str, Any]:
-    summary = request.query_params.get("_summary")
-    elements = request.query_params.get("_elements")
+    summary = query_value(request, "_summary")
+    elements = query_value(request, "_elements")
     if summary in (None, "false") and not elements:
         return body
     resource = loads(body)
