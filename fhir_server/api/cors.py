@@ -12,6 +12,8 @@ from collections.abc import Callable
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fhir_server.api.middleware import header_value
+
 ALLOW_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 ALLOW_HEADERS = (
     "Authorization, Content-Type, Accept, Accept-Language, Prefer, If-Match, If-None-Match, If-None-Exist, "
@@ -53,8 +55,7 @@ class SmartCorsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        origin = headers.get("origin")
+        origin = header_value(scope, b"origin")
         path = scope["path"]
         if not origin:
             await self.app(scope, receive, send)
@@ -72,7 +73,7 @@ class SmartCorsMiddleware:
                 (b"access-control-allow-origin", allow.encode()),
                 (b"access-control-expose-headers", EXPOSE_HEADERS.encode()),
             ]
-        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+        if scope["method"] == "OPTIONS" and header_value(scope, b"access-control-request-method") is not None:
             await self._preflight(send, cors, allowed=allow is not None)
             return
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -13,6 +12,14 @@ from fhir_server.model.ids import new_token
 from fhir_server.model.json import dumps
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9\-_.]{1,64}")
+
+
+def header_value(scope: Scope, name: bytes) -> str | None:
+    """The first value of a request header (``name`` in lower case), read without decoding the others."""
+    for key, value in scope["headers"]:
+        if key == name or (len(key) == len(name) and key.lower() == name):
+            return str(value.decode("latin-1"))
+    return None
 
 
 class FhirMiddleware:
@@ -27,14 +34,13 @@ class FhirMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        incoming = headers.get("x-request-id", "")
+        incoming = header_value(scope, b"x-request-id") or ""
         request_id = incoming if _SAFE_ID.fullmatch(incoming) else new_token()
         scope.setdefault("state", {})["request_id"] = request_id
 
-        length = headers.get("content-length", "")
+        length = header_value(scope, b"content-length") or ""
         if length.isdigit() and int(length) > self.max_body_bytes:
-            await self._too_large(send, headers, request_id)
+            await self._too_large(send, header_value(scope, b"accept-language"), request_id)
             return
 
         received = 0
@@ -59,8 +65,8 @@ class FhirMiddleware:
 
         await self.app(scope, limited_receive, send_with_id)
 
-    async def _too_large(self, send: Send, headers: dict[str, Any], request_id: str) -> None:
-        language = pick_language(headers.get("accept-language"), self.default_language)
+    async def _too_large(self, send: Send, accept_language: str | None, request_id: str) -> None:
+        language = pick_language(accept_language, self.default_language)
         body = dumps(PayloadTooLarge("body-too-large", limit=self.max_body_bytes).outcome(language))
         await send(
             {

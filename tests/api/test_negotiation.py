@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from fhir_server.api.middleware import header_value
 from tests.conftest import make_settings
 from tests.fhir_helpers import FHIR_JSON, issue_codes, patient
 
@@ -155,3 +156,10 @@ def test_summary_and_elements_on_read(client):
     assert "text" not in data and "photo" in data
     elements = client.get(url, params={"_elements": "gender"}).json()
     assert elements["gender"] == "male" and "name" not in elements and elements["id"] == created["id"]
+
+
+def test_a_header_is_read_whatever_its_case_and_its_first_value_wins():
+    scope = {"headers": [(b"X-Request-Id", b"first"), (b"x-request-id", b"second"), (b"origin", b"https://spa.ec")]}
+    assert header_value(scope, b"x-request-id") == "first"
+    assert header_value(scope, b"origin") == "https://spa.ec"
+    assert header_value(scope, b"content-length") is None
