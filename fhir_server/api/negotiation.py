@@ -80,7 +80,8 @@ def require_body_type(request: Request, allowed: frozenset[str] = frozenset(_JSO
 
 
 def query_value(request: Request, name: str) -> str | None:
-    """A query parameter's first value; a request without a query string answers without parsing one."""
+    """A query parameter's value as ``request.query_params.get`` gives it; a request without a query string
+    answers without parsing one."""
     return request.query_params.get(name) if request.scope.get("query_string") else None
 
 
