@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from fhir_server.model.instants import from_datetime
 from fhir_server.storage.audit_rows import COLUMNS, slot_starts
 from fhir_server.storage.params import date, reference, token
 from fhir_server.storage.params.common import ExtractContext
@@ -37,23 +38,24 @@ _ACTION, _OUTCOME, _TYPE, _SUBTYPE, _AGENT, _ENTITY, _DATE = (
 
 
 # Events share their agents, type, subtypes and time (the same objects: the trail builds one set per
-# request and keeps each caller's agents): values are kept per object, with the object so its id stays
-# its own. Like indexing's ``like``, this relies on nothing changing a resource once it is handed to the
-# writer. Bounded: cleared when full.
+# request and keeps each caller's agents): values are kept per object, with the objects so their ids
+# stay their own. Like indexing's ``like``, this relies on nothing changing a resource once it is handed
+# to the writer. Bounded: cleared when full.
 _KEPT_MAX = 256
 Values = list[tuple[Any, ...] | None]
-_kept: dict[tuple[str, int, int], tuple[object, ExtractContext, Values]] = {}
+_kept: dict[tuple[object, ...], tuple[tuple[object, ...], ExtractContext, Any]] = {}
 
 
-def _same(path: str, value: Any, context: ExtractContext, compute: Callable[[Any, ExtractContext], Values]) -> Values:
-    key = (path, id(value), id(context))
+def _by_identity(tag: str, objects: tuple[Any, ...], context: ExtractContext, compute: Callable[..., Any]) -> Any:
+    """``compute(*objects, context)``, kept for these very objects."""
+    key = (tag, *map(id, objects), id(context))
     kept = _kept.get(key)
-    if kept is not None and kept[0] is value and kept[1] is context:
+    if kept is not None and kept[1] is context and all(a is b for a, b in zip(kept[0], objects, strict=True)):
         return kept[2]
-    found = compute(value, context)
+    found = compute(*objects, context)
     if len(_kept) >= _KEPT_MAX:
         _kept.clear()
-    _kept[key] = (value, context, found)
+    _kept[key] = (objects, context, found)
     return found
 
 
@@ -75,30 +77,29 @@ def audit_slots(pk: int, event: dict[str, Any], context: ExtractContext) -> list
     return values
 
 
-# The slots of everything but the entities, per the very objects they come from: a search's events
-# differ only in their entities.
+# Everything but the entities is filled once per set of those parts: a search's events differ only in
+# their entities.
 _SHARED_PARTS = ("action", "outcome", "type", "subtype", "agent", "recorded")
-_shared: dict[tuple[int, ...], tuple[tuple[object, ...], ExtractContext, list[Any]]] = {}
 
 
 def _shared_slots(event: dict[str, Any], context: ExtractContext) -> list[Any]:
     parts = tuple(event.get(name) for name in _SHARED_PARTS)
-    key = (*map(id, parts), id(context))
-    kept = _shared.get(key)
-    if kept is not None and kept[1] is context and all(a is b for a, b in zip(kept[0], parts, strict=True)):
-        return kept[2].copy()
-    action, outcome, type_, subtype, agent, recorded = parts
+    template: list[Any] = _by_identity("shared", parts, context, _template)
+    return template.copy()
+
+
+def _template(
+    action: Any, outcome: Any, type_: Any, subtype: Any, agent: Any, recorded: Any, context: ExtractContext
+) -> list[Any]:
     values: list[Any] = [None] * len(COLUMNS)
     _put(values, _ACTION[0], _code_values(action))
     _put(values, _OUTCOME[0], _code_values(outcome))
-    _fill(values, _TYPE, _same("type", type_, context, _type_values))
-    _fill(values, _SUBTYPE, _same("subtype", subtype, context, _subtype_values))
-    _fill(values, _AGENT, _same("agent", agent, context, _agent_values))
-    _fill(values, _DATE, _same("recorded", recorded, context, _dates))
-    if len(_shared) >= _KEPT_MAX:
-        _shared.clear()
-    _shared[key] = (parts, context, values)
-    return values.copy()
+    # Type, subtypes and agents repeat across requests as well (the recorded time does not).
+    _fill(values, _TYPE, _by_identity("type", (type_,), context, _type_values))
+    _fill(values, _SUBTYPE, _by_identity("subtype", (subtype,), context, _subtype_values))
+    _fill(values, _AGENT, _by_identity("agent", (agent,), context, _agent_values))
+    _fill(values, _DATE, _dates(recorded, context))
+    return values
 
 
 def _put(values: list[Any], start: int, value: tuple[Any, ...] | None) -> None:
@@ -174,17 +175,11 @@ def _references(items: Any, key: str, context: ExtractContext) -> Values:
             continue
         if not isinstance(target, dict):
             raise _Unfit
-        identifier = target.get("identifier") if len(target) == 1 else None
-        if type(identifier) is dict and type(value := identifier.get("value")) is str:
-            found.append((None, None, None, None, identifier.get("system"), value))  # the request's id
-            continue
         text = target.get("reference")
         if len(target) == 1 and type(text) is str and len(text) <= _CACHED_REFERENCE and _HISTORY not in text:
-            value = _reference_values(text, context.base_url)
-            if value is not None:
-                found.append(value)
-            continue
-        found += [tuple(row.values()) for row in reference.reference_rows(target, context)]
+            found.append(_bare_reference(text, context.base_url))
+        else:
+            found.append(reference.reference_values(target, context))
     return found
 
 
@@ -195,9 +190,8 @@ _HISTORY = "/_history/"
 
 
 @lru_cache(maxsize=4096)
-def _reference_values(text: str, base_url: str) -> tuple[Any, ...] | None:
-    rows = reference.reference_rows({"reference": text}, ExtractContext(UTC, base_url))
-    return tuple(rows[0].values()) if rows else None
+def _bare_reference(text: str, base_url: str) -> tuple[Any, ...] | None:
+    return reference.reference_values({"reference": text}, ExtractContext(UTC, base_url))
 
 
 def _dates(recorded: Any, context: ExtractContext) -> Values:
@@ -212,7 +206,6 @@ def _dates(recorded: Any, context: ExtractContext) -> Values:
 
 
 _UTC_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _utc_instant_us(text: str) -> int | None:
@@ -221,10 +214,6 @@ def _utc_instant_us(text: str) -> int | None:
     if len(text) != 27 or _UTC_INSTANT.fullmatch(text) is None:
         return None
     try:
-        at = datetime.fromisoformat(text)
+        return from_datetime(datetime.fromisoformat(text))
     except ValueError:
         return None
-    return (at - _EPOCH) // _MICROSECOND
-
-
-_MICROSECOND = timedelta(microseconds=1)

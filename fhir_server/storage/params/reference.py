@@ -88,6 +88,12 @@ def reference_rows(value: dict[str, Any], context: ExtractContext) -> list[Row]:
     return [row]
 
 
+def reference_values(value: dict[str, Any], context: ExtractContext) -> tuple[Any, ...] | None:
+    """The values of one Reference's row, in column order (None when it has none)."""
+    rows = reference_rows(value, context)
+    return tuple(rows[0].values()) if rows else None
+
+
 def extract(nodes: list[Node], context: ExtractContext) -> list[Row]:
     """One row per resolvable reference, canonical URL or logical identifier."""
     rows: list[Row] = []
