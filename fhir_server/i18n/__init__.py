@@ -28,14 +28,15 @@ def pick_language(accept_language: str | None, default: str) -> str:
     if not accept_language:
         return default
     if len(accept_language) > _CACHED_HEADER:
-        return _picked(accept_language, default)
-    return _picked_cached(accept_language, default)
+        return _picked.__wrapped__(accept_language, default)
+    return _picked(accept_language, default)
 
 
 # A client sends the same header on every request: its answer is kept (bounded by length and count).
 _CACHED_HEADER = 200
 
 
+@lru_cache(maxsize=256)
 def _picked(accept_language: str, default: str) -> str:
     best, best_q = default, -1.0
     for position, part in enumerate(accept_language.split(",")):
@@ -55,6 +56,3 @@ def _picked(accept_language: str, default: str) -> str:
         if primary in LANGUAGES and quality > 0 and quality - position * 1e-6 > best_q:
             best, best_q = primary, quality - position * 1e-6
     return best
-
-
-_picked_cached = lru_cache(maxsize=256)(_picked)

@@ -98,8 +98,4 @@ def run(connection: Connection, statement: Executable, params: Params) -> None:
 
 def run_sql(connection: Connection, sql: str, params: Params | Sequence[Any]) -> None:
     """Run PostgreSQL SQL on the connection's driver, its errors arriving as SQLAlchemy's."""
-    pooled = connection.connection
-    dbapi: Any = pooled.driver_connection
-    with driver_errors(connection, sql):
-        if lean.rows(dbapi, pooled.info, sql, params) is None:
-            dbapi.execute(sql, params).close()
+    fetch_sql(connection, sql, params)
