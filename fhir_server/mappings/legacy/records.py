@@ -40,8 +40,8 @@ def legacy_id(source: str, table: str, key: object, part: str = "") -> str:
 
 @lru_cache(maxsize=1 << 16)  # references repeat the same few ids (patients, doctors, rooms, encounters)
 def _uuid5(name: str) -> str:
-    """``str(uuid.uuid5(_LEGACY_NAMESPACE, name))`` without building a UUID object (a third of the time;
-    every imported resource and reference takes one)."""
+    """``str(uuid.uuid5(_LEGACY_NAMESPACE, name))`` without building a UUID object (less than half the
+    time; every imported resource and reference takes one)."""
     digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode(), usedforsecurity=False).digest()[:16])
     digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
     digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant

@@ -4,12 +4,12 @@ Each chunk of mapped rows is ONE FHIR transaction of ``PUT Type/<legacy id>`` en
 validated like a client's bundle, then clinic profiles, unique cédulas and search indexes inside
 the transaction). Audit is batched like the bulk import's: the chunk's transaction also stores one
 Provenance naming every version it wrote (so a rolled-back chunk leaves none, and a resumed run
-names each version once, as a clean one does; a Provenance per legacy row cost a seventh of the
-import's time), and each table that changed gets one AuditEvent with its counts. An unchanged resource writes
-nothing, so a second run is a no-op and a run stopped halfway resumes by running again. When a chunk
-fails, the row its error points at is reported with the server's OperationOutcome and left out, and
-the rest of the chunk is retried: a row is written whole or not at all. ``dry_run`` does everything
-and rolls each transaction back.
+names each version once, as a clean one does; one per legacy row was about a seventh of the
+import's time), and each table that changed gets one AuditEvent with its counts. An unchanged
+resource writes nothing, so a second run is a no-op and a run stopped halfway resumes by running
+again. When a chunk fails, the row its error points at is reported with the server's
+OperationOutcome and left out, and the rest of the chunk is retried: a row is written whole or not
+at all. ``dry_run`` does everything and rolls each transaction back.
 """
 
 from __future__ import annotations
