@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from starlette.requests import Request
 
 from fhir_server.errors import NotAcceptable, UnsupportedMediaType
+from fhir_server.header_cache import kept_per_header
 
 FHIR_JSON = "application/fhir+json"
 JSON_PATCH = "application/json-patch+json"
@@ -49,14 +49,10 @@ def response_media_type(request: Request) -> str:
     accept = request.headers.get("accept")
     if not accept:
         return FHIR_JSON
-    return _accepted(accept) if len(accept) <= _CACHED_HEADER else _accepted.__wrapped__(accept)
+    return _accepted(accept)
 
 
-# A client sends the same Accept header on every request: its answer is kept (bounded by length and count).
-_CACHED_HEADER = 200
-
-
-@lru_cache(maxsize=256)
+@kept_per_header
 def _accepted(accept: str) -> str:
     acceptable = [m for m, q in _media_types(accept) if q > 0]
     if FHIR_JSON in acceptable or "application/json+fhir" in acceptable:

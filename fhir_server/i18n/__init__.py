@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
+from fhir_server.header_cache import kept_per_header
 from fhir_server.i18n.catalog import MESSAGES
 
 LANGUAGES = ("es", "en")
@@ -27,16 +27,10 @@ def pick_language(accept_language: str | None, default: str) -> str:
     """The best of es/en for an Accept-Language header (RFC 9110 quality values)."""
     if not accept_language:
         return default
-    if len(accept_language) > _CACHED_HEADER:
-        return _picked.__wrapped__(accept_language, default)
     return _picked(accept_language, default)
 
 
-# A client sends the same header on every request: its answer is kept (bounded by length and count).
-_CACHED_HEADER = 200
-
-
-@lru_cache(maxsize=256)
+@kept_per_header
 def _picked(accept_language: str, default: str) -> str:
     best, best_q = default, -1.0
     for position, part in enumerate(accept_language.split(",")):
