@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -177,7 +177,7 @@ def _references(items: Any, key: str, context: ExtractContext) -> Values:
             raise _Unfit
         text = target.get("reference")
         if len(target) == 1 and type(text) is str and len(text) <= _CACHED_REFERENCE and _HISTORY not in text:
-            found.append(_bare_reference(text, context.base_url))
+            found.append(_bare_reference(text, context))
         else:
             found.append(reference.reference_values(target, context))
     return found
@@ -190,8 +190,8 @@ _HISTORY = "/_history/"
 
 
 @lru_cache(maxsize=4096)
-def _bare_reference(text: str, base_url: str) -> tuple[Any, ...] | None:
-    return reference.reference_values({"reference": text}, ExtractContext(UTC, base_url))
+def _bare_reference(text: str, context: ExtractContext) -> tuple[Any, ...] | None:
+    return reference.reference_values({"reference": text}, context)
 
 
 def _dates(recorded: Any, context: ExtractContext) -> Values:
